@@ -1,0 +1,100 @@
+import {
+  CORE_API_VERSION,
+  candidate,
+  defineFamily,
+  gridLabel,
+  type CandidateConfig,
+  type DecisionContext,
+} from '@step4/core/contract';
+
+/** Mean over population std minus a drawdown penalty, over the last values of a series. */
+export function riskAdjustedScore(r: Float64Array, ddPenalty: number): number {
+  const n = r.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += r[i];
+  m /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (r[i] - m) * (r[i] - m);
+  const sd = Math.sqrt(ss / n);
+  // Max drawdown of prod(1 + r), starting at 1 + r0 (spec section 5).
+  let value = 1;
+  let peak = Number.NEGATIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < n; i++) {
+    value *= 1 + r[i];
+    peak = Math.max(peak, value);
+    worst = Math.min(worst, value / peak - 1);
+  }
+  return m / Math.max(sd, 1e-9) - ddPenalty * Math.abs(worst);
+}
+
+/** Softmax weight of A over two scores at temperature 0.35, computed stably. */
+export function softmaxWeightA(scoreA: number, scoreB: number): number {
+  const zA = scoreA / 0.35;
+  const zB = scoreB / 0.35;
+  const top = Math.max(zA, zB);
+  const eA = Math.exp(zA - top);
+  const eB = Math.exp(zB - top);
+  return eA / (eA + eB);
+}
+
+export function decideHeuristic(ctx: DecisionContext, config: CandidateConfig) {
+  const h = ctx.history;
+  const L = config.lookback;
+  const from = Math.max(0, h.length - L);
+  if (h.length - from < 2) return { wRaw: 0.5, conf: 0 };
+  const sA = riskAdjustedScore(h.retA.subarray(from), config.dd_penalty);
+  const sB = riskAdjustedScore(h.retB.subarray(from), config.dd_penalty);
+  const wRaw = softmaxWeightA(sA, sB);
+  return { wRaw, conf: Math.abs(wRaw - 0.5) * 2 };
+}
+
+/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
+export function heuristicGrid(): CandidateConfig[] {
+  const out: CandidateConfig[] = [];
+  for (const L of [3, 6, 12]) {
+    for (const G of [1.0, 1.15, 1.3]) {
+      out.push(
+        candidate(`heuristic_lb${L}_g${gridLabel(G)}`, 'heuristic', {
+          lookback: L,
+          static_w: 0.5,
+          dd_penalty: 1.2,
+          max_w: 0.85,
+          smoothing: 0.2,
+          max_step: 0.25,
+          gross_conf_scale: 0.3,
+          max_gross: G,
+          target_vol: G > 1 ? 0.045 : 0,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Rolling Sharpe-minus-drawdown score allocator (spec section 4, "heuristic"). */
+export const heuristicFamily = () =>
+  defineFamily({
+    meta: {
+      name: 'heuristic',
+      version: '0.1.0',
+      coreApi: CORE_API_VERSION,
+      description:
+        "Softmax of each sleeve's rolling mean/std minus dd_penalty x max drawdown over the lookback.",
+    },
+    params: {
+      lookback: { type: 'integer', default: 6, min: 2, max: 600, description: 'Months of history scored.' },
+      dd_penalty: {
+        type: 'number',
+        default: 1.2,
+        min: 0,
+        max: 100,
+        description: 'Weight of max drawdown in the score.',
+      },
+    },
+    minHistoryMonths: 2,
+    defaultGrid: heuristicGrid,
+    decide: decideHeuristic,
+  });
+
+export default heuristicFamily;

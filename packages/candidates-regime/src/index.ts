@@ -1,0 +1,1 @@
+export { regimeGuardFamily, decideRegimeGuard, regimeGuardGrid } from './regime-guard.js';

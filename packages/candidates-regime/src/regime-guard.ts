@@ -1,0 +1,110 @@
+import {
+  CORE_API_VERSION,
+  candidate,
+  defineFamily,
+  gridLabel,
+  type CandidateConfig,
+  type Decision,
+  type DecisionContext,
+} from '@step4/core/contract';
+
+function sampleStd(x: Float64Array, from: number, to: number): number {
+  const n = to - from;
+  let m = 0;
+  for (let i = from; i < to; i++) m += x[i];
+  m /= n;
+  let ss = 0;
+  for (let i = from; i < to; i++) ss += (x[i] - m) * (x[i] - m);
+  return Math.sqrt(ss / (n - 1));
+}
+
+/** numpy-style percentile (linear interpolation) of the first n values of x; sorts x in place. */
+function percentileInPlace(x: Float64Array, n: number, q: number): number {
+  const s = x.subarray(0, n).sort();
+  const pos = (q / 100) * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/**
+ * Threshold guard on sleeve B (spec section 4, "regime_guard"): when B's
+ * momentum is below its 35th percentile and its volatility above its 60th,
+ * rotate towards A (w = 0.75), else hold mostly B (w = 0.15).
+ */
+export function decideRegimeGuard(ctx: DecisionContext, config: CandidateConfig): Decision {
+  const hb = ctx.history.retB;
+  const n = hb.length;
+  const lb = Math.max(3, config.lookback);
+  let momNow = 0;
+  for (let i = Math.max(0, n - lb); i < n; i++) momNow += hb[i];
+  const volNow = n >= 3 ? sampleStd(hb, Math.max(0, n - 6), n) : 0;
+
+  // Rolling sums (window lb, min max(2, floor(lb/2)) values) and rolling sample std (window 6, min 3).
+  const minMom = Math.max(2, Math.floor(lb / 2));
+  const momSeries = new Float64Array(n);
+  const volSeries = new Float64Array(n);
+  let nMom = 0;
+  let nVol = 0;
+  for (let t = 0; t < n; t++) {
+    const fromMom = Math.max(0, t + 1 - lb);
+    if (t + 1 - fromMom >= minMom) {
+      let s = 0;
+      for (let i = fromMom; i <= t; i++) s += hb[i];
+      momSeries[nMom++] = s;
+    }
+    const fromVol = Math.max(0, t + 1 - 6);
+    if (t + 1 - fromVol >= 3) volSeries[nVol++] = sampleStd(hb, fromVol, t + 1);
+  }
+  const momTh = nMom >= 6 ? percentileInPlace(momSeries, nMom, 35) : 0;
+  const volTh = nVol >= 6 ? percentileInPlace(volSeries, nVol, 60) : Math.max(volNow, 0.06);
+  const riskOff = momNow < momTh && volNow > volTh;
+  return {
+    wRaw: riskOff ? 0.75 : 0.15,
+    conf: Math.min(1, Math.abs(momNow - momTh) / Math.max(volTh, 1e-6)),
+  };
+}
+
+/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
+export function regimeGuardGrid(): CandidateConfig[] {
+  const out: CandidateConfig[] = [];
+  for (const L of [3, 6, 12]) {
+    for (const G of [1.0, 1.15, 1.3]) {
+      out.push(
+        candidate(`regime_guard_lb${L}_g${gridLabel(G)}`, 'regime_guard', {
+          lookback: L,
+          min_w: 0.05,
+          max_w: 0.95,
+          smoothing: 0.35,
+          max_step: 0.3,
+          gross_conf_scale: 0.25,
+          max_gross: G,
+          target_vol: G > 1 ? 0.045 : 0,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+export const regimeGuardFamily = () =>
+  defineFamily({
+    meta: {
+      name: 'regime_guard',
+      version: '0.1.0',
+      coreApi: CORE_API_VERSION,
+      description: 'Threshold risk-off guard on the second sleeve that rotates towards the first.',
+    },
+    params: {
+      lookback: {
+        type: 'integer',
+        default: 6,
+        min: 1,
+        max: 600,
+        description: 'Momentum window (at least 3 is used).',
+      },
+    },
+    minHistoryMonths: 0,
+    defaultGrid: regimeGuardGrid,
+    decide: decideRegimeGuard,
+  });

@@ -1,0 +1,351 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type FamilyRegistry,
+  InputError,
+  OBJECTIVES,
+  type ObjectiveName,
+  RUN_ALL_DD_CAPS,
+  type RunAllResult,
+  type SleeveTable,
+  alignSleeves,
+  isInputError,
+  loadSleeveTable,
+  prepareRun,
+  runAll,
+} from '@step4/core';
+import {
+  type RunManifest,
+  runReportDocument,
+  stableJson,
+  summaryDocument,
+  writeOptimizeOutputs,
+  writeRunAllOutputs,
+} from '@step4/report';
+import { referenceRobustness } from '@step4/robustness';
+import { Command, CommanderError, Option } from 'commander';
+import { builtinGrid, builtinRegistry } from './builtin.js';
+import { progressReporter } from './progress.js';
+import { formatFamilies, formatRunAllSummary, formatOptimizeSummary } from './summary.js';
+
+const require = createRequire(import.meta.url);
+const cliPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
+
+/** Where the embedded real sleeves live (shipped in the package's `data/`). */
+export const EMBEDDED_SLEEVES = [
+  { name: 'spyqqq', file: fileURLToPath(new URL('../data/sleeve_spyqqq_monthly.csv', import.meta.url)) },
+  { name: 'btceth', file: fileURLToPath(new URL('../data/sleeve_btceth_monthly.csv', import.meta.url)) },
+] as const;
+
+interface CommonOptions {
+  sleeve?: string[];
+  spyqqqMonthly?: string;
+  btcethMonthly?: string;
+  outDir: string;
+  startCapital: number;
+  trainRatio: number;
+  minHistoryMonths: number;
+  bootstrapSamples?: number;
+  bootstrapBlockMonths: number;
+  maxDrawdownCap?: number;
+  promoteDdCap: number;
+  seed: number;
+  chart: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function numberOption(
+  flag: string,
+  opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {},
+) {
+  return (raw: string): number => {
+    const v = raw.trim() === '' ? Number.NaN : Number(raw);
+    const tooLow = opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min);
+    const tooHigh = opts.max !== undefined && v > opts.max;
+    if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || tooLow || tooHigh) {
+      const range =
+        opts.min !== undefined || opts.max !== undefined
+          ? ` ${opts.minExclusive ? '>' : '>='} ${opts.min ?? '-inf'}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`
+          : '';
+      throw new InputError(
+        `option ${flag}: expected ${opts.integer ? 'an integer' : 'a number'}${range}, got ${JSON.stringify(raw)}`,
+        {
+          field: flag,
+        },
+      );
+    }
+    return v;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSamples: number }): Command {
+  return cmd
+    .option(
+      '--sleeve <name=path>',
+      'a sleeve table (CSV or Parquet); give exactly two, the first is sleeve A',
+      collect,
+    )
+    .option('--spyqqq-monthly <path>', 'alias of --sleeve spyqqq=<path> (reference option)')
+    .option('--btceth-monthly <path>', 'alias of --sleeve btceth=<path> (reference option)')
+    .option('--out-dir <dir>', 'output folder (replaced as a whole when the run succeeds)', defaults.outDir)
+    .option(
+      '--start-capital <k>',
+      'start capital',
+      numberOption('--start-capital', { min: 0, minExclusive: true }),
+      10_000,
+    )
+    .option(
+      '--train-ratio <r>',
+      'share of aligned months in train',
+      numberOption('--train-ratio', { min: 0, minExclusive: true, max: 0.99 }),
+      0.6,
+    )
+    .option(
+      '--min-history-months <n>',
+      'history rows before the first decision',
+      numberOption('--min-history-months', { integer: true, min: 1, max: 600 }),
+      24,
+    )
+    .option(
+      '--bootstrap-samples <n>',
+      `bootstrap samples (default ${defaults.bootstrapSamples})`,
+      numberOption('--bootstrap-samples', { integer: true, min: 0, max: 1_000_000 }),
+    )
+    .option(
+      '--bootstrap-block-months <n>',
+      'bootstrap block length',
+      numberOption('--bootstrap-block-months', { integer: true, min: 1, max: 120 }),
+      6,
+    )
+    .option(
+      '--max-drawdown-cap <x>',
+      "gate: max test drawdown (default: the objective's reference cap)",
+      numberOption('--max-drawdown-cap', { min: 0, minExclusive: true, max: 1 }),
+    )
+    .option(
+      '--promote-dd-cap <x>',
+      'promotion: max test drawdown of a promoted run',
+      numberOption('--promote-dd-cap', { min: 0, minExclusive: true, max: 1 }),
+      0.3,
+    )
+    .option(
+      '--seed <n>',
+      'seed of every random source',
+      numberOption('--seed', { integer: true, min: 0, max: 0xffffffff }),
+      42,
+    )
+    .option('--no-chart', 'skip the PNG charts')
+    .option('--quiet', 'no progress on stderr')
+    .option('--json', 'machine-readable result on stdout');
+}
+
+/** The two sleeves from --sleeve / the reference aliases, or the embedded ones. */
+export function sleeveInputs(o: CommonOptions): { name: string; file: string; embedded: boolean }[] {
+  const given: { name: string; file: string; embedded: boolean }[] = [];
+  for (const spec of o.sleeve ?? []) {
+    const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(spec);
+    if (!m)
+      throw new InputError(
+        `option --sleeve: expected <name>=<path> with a lower-case name, got ${JSON.stringify(spec)}`,
+        { field: '--sleeve' },
+      );
+    given.push({ name: m[1], file: m[2], embedded: false });
+  }
+  if (o.spyqqqMonthly) given.push({ name: 'spyqqq', file: o.spyqqqMonthly, embedded: false });
+  if (o.btcethMonthly) given.push({ name: 'btceth', file: o.btcethMonthly, embedded: false });
+  if (given.length === 0) return EMBEDDED_SLEEVES.map((s) => ({ ...s, embedded: true }));
+  if (given.length !== 2) {
+    throw new InputError(
+      `expected exactly two sleeves (--sleeve name=path twice, or --spyqqq-monthly and --btceth-monthly), got ${given.length}`,
+    );
+  }
+  if (given[0].name === given[1].name)
+    throw new InputError(`the two sleeves have the same name ${given[0].name}`);
+  return given;
+}
+
+async function loadPanel(o: CommonOptions) {
+  const inputs = sleeveInputs(o);
+  const tables: SleeveTable[] = [];
+  for (const s of inputs) {
+    const t = await loadSleeveTable(s.file, s.name);
+    tables.push(s.embedded ? { ...t, source: `embedded:${s.file.split(/[\\/]/).pop()}` } : t);
+  }
+  return alignSleeves(tables[0], tables[1]);
+}
+
+function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = { [cliPackage.name]: cliPackage.version };
+  for (const name of ['@step4/core', '@step4/robustness', '@step4/report']) {
+    try {
+      out[name] = (
+        JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }
+      ).version;
+    } catch {
+      out[name] = 'unknown';
+    }
+  }
+  return out;
+}
+
+function manifestOf(
+  o: CommonOptions,
+  result: RunAllResult,
+  registry: FamilyRegistry,
+  samples: number,
+): RunManifest {
+  const { panel } = result.prepared;
+  return {
+    tool: { name: 'step4', version: cliPackage.version },
+    startCapital: o.startCapital,
+    trainRatio: o.trainRatio,
+    minHistoryMonths: o.minHistoryMonths,
+    seed: o.seed,
+    bootstrap: { samples, blockMonths: o.bootstrapBlockMonths, method: 'circular_block' },
+    promoteDdCap: o.promoteDdCap,
+    sleeves: panel.names.map((name, i) => ({ name, source: panel.sources[i], sha256: panel.sha256[i] })),
+    families: registry
+      .list()
+      .map(({ family, source }) => ({ name: family.meta.name, version: family.meta.version, source })),
+    packages: packageVersions(),
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+async function simulate(
+  o: CommonOptions,
+  samples: number,
+  objectives: readonly ObjectiveName[],
+  label: string,
+) {
+  const panel = await loadPanel(o);
+  const prepared = prepareRun(panel, {
+    startCapital: o.startCapital,
+    trainRatio: o.trainRatio,
+    minHistory: o.minHistoryMonths,
+    seed: o.seed,
+  });
+  const registry = builtinRegistry();
+  const grid = builtinGrid(registry);
+  const progress = progressReporter(label, o.quiet === true || o.json === true);
+  const ddCaps = Object.fromEntries(objectives.map((obj) => [obj, o.maxDrawdownCap ?? RUN_ALL_DD_CAPS[obj]]));
+  const result = await runAll(
+    grid,
+    registry,
+    prepared,
+    referenceRobustness({ samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed }),
+    {
+      objectives,
+      ddCaps,
+      promoteDdCap: o.promoteDdCap,
+      onProgress: progress,
+    },
+  );
+  progress.done();
+  return { result, registry };
+}
+
+async function runAllCommand(o: CommonOptions): Promise<void> {
+  const samples = o.bootstrapSamples ?? 1200;
+  const { result, registry } = await simulate(o, samples, OBJECTIVES, 'run-all');
+  const manifest = manifestOf(o, result, registry, samples);
+  const outDir = resolve(o.outDir);
+  const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, { chart: o.chart });
+  if (o.json)
+    process.stdout.write(
+      stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),
+    );
+  else process.stdout.write(formatRunAllSummary(result, outDir));
+}
+
+async function optimizeCommand(o: CommonOptions & { objective: ObjectiveName }): Promise<void> {
+  const samples = o.bootstrapSamples ?? 1000;
+  const { result, registry } = await simulate(o, samples, [o.objective], `optimize ${o.objective}`);
+  const manifest = manifestOf(o, result, registry, samples);
+  const outDir = resolve(o.outDir);
+  const run = result.runs[0];
+  await writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart });
+  if (o.json)
+    process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, manifest) }));
+  else process.stdout.write(formatOptimizeSummary(run, result, outDir));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('step4')
+    .description(
+      'Step 4 allocator: walk-forward allocation between two strategy sleeves, scored, gated and promoted.',
+    )
+    .version(cliPackage.version)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`step4: ${str.replace(/\s*\n\s*(?=.)/g, ' ')}`) });
+
+  addCommonOptions(
+    program.command('run-all').description('run every objective, promote a best run and a best dynamic run'),
+    { outDir: 'step4_out', bootstrapSamples: 1200 },
+  ).action(async (_o, cmd: Command) => runAllCommand(cmd.opts() as CommonOptions));
+
+  addCommonOptions(
+    program
+      .command('optimize')
+      .description('run the candidate search for one objective')
+      .addOption(
+        new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).makeOptionMandatory(),
+      ),
+    { outDir: 'step4_optimize_out', bootstrapSamples: 1000 },
+  ).action(async (_o, cmd: Command) =>
+    optimizeCommand(cmd.opts() as CommonOptions & { objective: ObjectiveName }),
+  );
+
+  program
+    .command('families')
+    .description('list the registered candidate families and their default grids')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const registry = builtinRegistry();
+      if (o.json) {
+        process.stdout.write(
+          stableJson(
+            registry.list().map(({ family, source }) => ({
+              name: family.meta.name,
+              version: family.meta.version,
+              source,
+              params: family.params,
+              grid: family.defaultGrid(),
+            })),
+          ),
+        );
+      } else process.stdout.write(formatFamilies(registry, builtinGrid(registry)));
+    });
+  return program;
+}
+
+/** Run the CLI; resolves to the exit code (0 ok, 2 bad input, 1 internal failure). */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors are bad input.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isInputError(e)) {
+      process.stderr.write(`step4: error: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`step4: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.STEP4_DEBUG) process.stderr.write(`${err?.stack}\n`);
+    return 1;
+  }
+}

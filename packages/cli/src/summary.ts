@@ -1,0 +1,97 @@
+import type { CandidateConfig, FamilyRegistry, ObjectiveRun, RunAllResult } from '@step4/core';
+
+const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const fixed = (x: number, d = 2) => x.toFixed(d);
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+    .join('\n');
+}
+
+function header(result: RunAllResult): string {
+  const { panel, split } = result.prepared;
+  const n = panel.monthEnds.length;
+  const ok = result.evaluated.filter((c) => c.metrics).length;
+  const failed = result.evaluated.length - ok;
+  return (
+    `Sleeves ${panel.names[0]} (A) and ${panel.names[1]} (B): ${n} aligned months ${panel.monthEnds[0]} .. ${panel.monthEnds[n - 1]}, ` +
+    `train to ${split.monthEnd}\n` +
+    `${ok} candidates simulated${failed ? `, ${failed} failed (see the optimization report)` : ''}\n`
+  );
+}
+
+function runRow(run: ObjectiveRun): string[] {
+  const m = run.selected.candidate.metrics!;
+  return [
+    run.objective,
+    run.selected.candidate.config.name,
+    fixed(run.selected.score, 1),
+    run.selected.robustPass ? 'pass' : 'FAIL',
+    money(m.test.end_equity),
+    money(m.test.avg_monthly_pnl),
+    pct(m.test.max_drawdown),
+    fixed(m.test.calmar),
+    fixed(m.avg_weight_a),
+  ];
+}
+
+const RUN_HEADER = [
+  'objective',
+  'selected',
+  'score',
+  'gate',
+  'test end equity',
+  'test avg pnl',
+  'test maxDD',
+  'test Calmar',
+  'avg w A',
+];
+
+export function formatRunAllSummary(result: RunAllResult, outDir: string): string {
+  const { promotion } = result;
+  const runOf = (o: string) => result.runs.find((r) => r.objective === o)!;
+  const promoted = runOf(promotion.promoted.objective);
+  const lines = [header(result), table([RUN_HEADER, ...result.runs.map(runRow)]), ''];
+  lines.push(
+    `Promoted:      ${promoted.selected.candidate.config.name} (objective ${promoted.objective}, promotion score ${fixed(promotion.promoted.score, 1)})`,
+  );
+  if ('objective' in promotion.dynamic) {
+    const dyn = runOf(promotion.dynamic.objective);
+    lines.push(
+      `Dynamic run:   ${dyn.selected.candidate.config.name} (objective ${dyn.objective}, dynamic score ${fixed(promotion.dynamic.score, 1)})`,
+    );
+  } else {
+    lines.push(`Dynamic run:   none: ${promotion.dynamic.none}`);
+  }
+  lines.push(`Outputs:       ${outDir}/final/ (run report: final/step4_run_report.json)`, '');
+  return lines.join('\n');
+}
+
+export function formatOptimizeSummary(run: ObjectiveRun, result: RunAllResult, outDir: string): string {
+  return [
+    header(result),
+    table([RUN_HEADER, runRow(run)]),
+    '',
+    `Outputs:       ${outDir}/backtest/ and ${outDir}/optimization/`,
+    '',
+  ].join('\n');
+}
+
+export function formatFamilies(registry: FamilyRegistry, grid: readonly CandidateConfig[]): string {
+  const lines: string[] = [];
+  for (const { family, source } of registry.list()) {
+    const mine = grid.filter((c) => c.method === family.meta.name);
+    lines.push(`${family.meta.name} ${family.meta.version}  (${source}, ${mine.length} candidates)`);
+    if (family.meta.description) lines.push(`  ${family.meta.description}`);
+    for (const [k, p] of Object.entries(family.params)) {
+      const range = `${p.min ?? '-inf'}..${p.max ?? 'inf'}`;
+      lines.push(`  param ${k} = ${p.default} (${p.type} ${range}): ${p.description}`);
+    }
+    lines.push(`  grid: ${mine.map((c) => c.name).join(', ')}`, '');
+  }
+  lines.push(`${grid.length} candidates in all`, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,223 @@
+/**
+ * End to end: `step4 run-all` on the embedded real data writes every output
+ * of spec section 9, readable, and twice the same bytes.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { readParquetTable } from '@step4/report';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { step4 } from './helpers.js';
+
+const OBJECTIVE_DIRS = ['return', 'balanced', 'calmar', 'robust'];
+let work: string;
+let first: string;
+let second: string;
+let jsonOut: Record<string, unknown>;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath, d.name)))
+    .sort();
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'step4-e2e-'));
+  first = join(work, 'first');
+  second = join(work, 'second');
+  const a = step4(['run-all', '--out-dir', first, '--json']);
+  expect(a.code, a.stderr).toBe(0);
+  jsonOut = JSON.parse(a.stdout);
+  const b = step4(['run-all', '--out-dir', second, '--quiet']);
+  expect(b.code, b.stderr).toBe(0);
+  expect(b.stdout).toContain('Promoted:');
+}, 240_000);
+
+describe('step4 run-all on the embedded data (spec section 9)', () => {
+  it('writes backtest and optimization outputs per objective, final/ and the run report', () => {
+    const all = files(first);
+    for (const dir of [...OBJECTIVE_DIRS, 'final']) {
+      for (const f of [
+        'backtest/step4_portfolio_curve.png',
+        'backtest/step4_monthly_table.parquet',
+        'backtest/step4_summary.json',
+        'optimization/step4_optimization_report.json',
+      ]) {
+        expect(all).toContain(`${dir}/${f}`);
+      }
+      expect(
+        all.filter((f) => f.startsWith(`${dir}/optimization/`) && f.endsWith('_path.parquet')).length,
+      ).toBe(23);
+    }
+    expect(all).toContain('final/step4_run_report.json');
+    const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
+    for (const p of Object.values(report.final_outputs as Record<string, string>)) expect(all).toContain(p);
+    if (report.promoted_dynamic_objective) expect(all).toContain('final_dynamic/backtest/step4_summary.json');
+    else expect(report.promoted_dynamic_reason).toMatch(/dynamic/);
+  });
+
+  it('writes summaries with the reference key names', () => {
+    const s = JSON.parse(readFileSync(join(first, 'final/backtest/step4_summary.json'), 'utf8'));
+    const m = s.selected_candidate.metrics;
+    for (const k of ['full', 'train', 'test']) {
+      expect(Object.keys(m[k])).toEqual([
+        'end_equity',
+        'cagr',
+        'max_drawdown',
+        'calmar',
+        'avg_monthly_pnl',
+        'median_monthly_pnl',
+        'positive_month_rate',
+        'n_months',
+      ]);
+    }
+    expect(typeof m.test.max_drawdown).toBe('number');
+    for (const k of [
+      'bootstrap_p10_avg_monthly_pnl',
+      'stress_1_25_avg_monthly_pnl',
+      'avg_weight_spyqqq',
+      'weight_std_spyqqq',
+      'avg_turnover_abs',
+      'avg_gross_leverage',
+      'train_test_calmar_gap_abs',
+    ]) {
+      expect(typeof m[k], k).toBe('number');
+    }
+    expect(s.meta.split_month_end_utc).toBe('2022-01-31 00:00:00+00:00');
+    expect(s.meta.n_overlap_months).toBe(120);
+    expect(s.selected_candidate.config.name).toBe(s.selected_candidate.name);
+    expect(s.selected_candidate.family.version).toMatch(/\d+\.\d+\.\d+/);
+    expect(s.benchmarks.spyqqq.n_months).toBe(90);
+    const opt = JSON.parse(
+      readFileSync(join(first, 'return/optimization/step4_optimization_report.json'), 'utf8'),
+    );
+    expect(opt.candidates).toHaveLength(23);
+    expect(opt.selected).toBe(
+      JSON.parse(readFileSync(join(first, 'return/backtest/step4_summary.json'), 'utf8')).selected_candidate
+        .name,
+    );
+  });
+
+  it('writes Parquet tables that read back with the right columns and 90 months', () => {
+    const monthly = readParquetTable(readFileSync(join(first, 'final/backtest/step4_monthly_table.parquet')));
+    expect(monthly.numRows).toBe(90);
+    expect(Object.keys(monthly.columns)).toEqual([
+      'month_end',
+      'ret',
+      'equity',
+      'pnl',
+      'weight_spyqqq',
+      'weight_btceth',
+      'gross_leverage',
+    ]);
+    expect((monthly.columns.month_end as string[])[0]).toBe('2018-08-31');
+    const summary = JSON.parse(readFileSync(join(first, 'final/backtest/step4_summary.json'), 'utf8'));
+    const equity = monthly.columns.equity as Float64Array;
+    expect(equity[89]).toBeCloseTo(summary.selected_candidate.metrics.full.end_equity, 6);
+    const path = readParquetTable(
+      readFileSync(join(first, 'final/optimization/baseline_equal_path.parquet')),
+    );
+    expect(Object.keys(path.columns)).toEqual([
+      'month_end',
+      'ret_spyqqq',
+      'ret_btceth',
+      'weight_spyqqq',
+      'weight_btceth',
+      'gross_leverage',
+      'ret_gross',
+      'cost',
+      'ret_net',
+      'turnover_abs',
+      'policy_w_raw',
+      'policy_conf',
+    ]);
+    expect(Array.from(path.columns.weight_spyqqq as Float64Array).every((w) => w === 0.5)).toBe(true);
+  });
+
+  it('renders a PNG chart that decodes to a large image', async () => {
+    const meta = await sharp(
+      readFileSync(join(first, 'final/backtest/step4_portfolio_curve.png')),
+    ).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThanOrEqual(1000);
+    expect(meta.height).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('prints the run report as JSON with --json', () => {
+    expect(jsonOut.promoted_objective).toMatch(/^(return|balanced|calmar|robust)$/);
+    expect(jsonOut.out_dir).toBe(first);
+  });
+
+  it('gives byte-identical Parquet, PNG and JSON (but the generation time) on a second run', () => {
+    const a = files(first);
+    expect(files(second)).toEqual(a);
+    for (const f of a) {
+      const x = readFileSync(join(first, f));
+      const y = readFileSync(join(second, f));
+      if (f.endsWith('.json')) {
+        const strip = (b: Buffer) =>
+          b.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, '"generated_at_utc": ""');
+        expect(strip(y), f).toBe(strip(x));
+      } else {
+        // Parquet and PNG: byte for byte.
+        expect(y.equals(x), f).toBe(true);
+      }
+    }
+    expect(statSync(join(first, 'final')).isDirectory()).toBe(true);
+  });
+});
+
+describe('other commands', () => {
+  it('step4 optimize writes backtest/ and optimization/ for one objective', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'step4-opt-')), 'opt');
+    const r = step4([
+      'optimize',
+      '--objective',
+      'calmar',
+      '--out-dir',
+      out,
+      '--quiet',
+      '--no-chart',
+      '--bootstrap-samples',
+      '200',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'backtest/step4_summary.json'), 'utf8'));
+    expect(s.meta.objective).toBe('calmar');
+    expect(s.meta.max_drawdown_cap).toBe(0.2);
+    expect(s.meta.bootstrap_samples).toBe(200);
+  });
+
+  it('the reference aliases --spyqqq-monthly/--btceth-monthly read Parquet sleeves', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'step4-alias-')), 'o');
+    const data = new URL('../data/', import.meta.url).pathname;
+    const r = step4([
+      'optimize',
+      '--objective',
+      'return',
+      '--quiet',
+      '--no-chart',
+      '--out-dir',
+      out,
+      '--spyqqq-monthly',
+      `${data}sleeve_spyqqq_monthly.parquet`,
+      '--btceth-monthly',
+      `${data}sleeve_btceth_monthly.parquet`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'backtest/step4_summary.json'), 'utf8'));
+    expect(s.meta.sources.spyqqq).toContain('sleeve_spyqqq_monthly.parquet');
+  });
+
+  it('step4 families lists the registered families and their grids', () => {
+    const r = step4(['families']);
+    expect(r.code).toBe(0);
+    for (const name of ['static', 'heuristic', 'regime_guard'])
+      expect(r.stdout).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`, 'm'));
+    expect(r.stdout).toContain('23 candidates in all');
+    const j = JSON.parse(step4(['families', '--json']).stdout);
+    expect(j.map((f: { name: string }) => f.name)).toEqual(['static', 'heuristic', 'regime_guard']);
+  });
+});

@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+export const EMBEDDED_A = fileURLToPath(new URL('../data/sleeve_spyqqq_monthly.csv', import.meta.url));
+export const EMBEDDED_B = fileURLToPath(new URL('../data/sleeve_btceth_monthly.csv', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built `step4` binary as a user would. */
+export function step4(args: string[], cwd?: string): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

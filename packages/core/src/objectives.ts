@@ -1,0 +1,129 @@
+import type { CandidateMetrics, EvaluatedCandidate, ObjectiveName, ScoredCandidate } from './results.js';
+
+/** Reference dd caps of run-all (spec section 8). */
+export const RUN_ALL_DD_CAPS: Readonly<Record<ObjectiveName, number>> = Object.freeze({
+  return: 0.32,
+  balanced: 0.24,
+  calmar: 0.2,
+  robust: 0.18,
+});
+
+/** How evenly a candidate splits between the two sleeves on average: 1 at 50/50, 0 at all-in. */
+export function diversity(m: CandidateMetrics): number {
+  return Math.max(0, 1 - Math.abs(m.avg_weight_a - 0.5) * 2);
+}
+
+/** How much a candidate trades, saturating at 8% average turnover. */
+export function activity(m: CandidateMetrics): number {
+  return Math.min(1, m.avg_turnover_abs / 0.08);
+}
+
+/** Objective scores (spec section 6). */
+export function objectiveScore(objective: ObjectiveName, m: CandidateMetrics): number {
+  const t = m.test;
+  const tail = Math.max(0, m.bootstrap_p10_avg_monthly_pnl);
+  switch (objective) {
+    case 'return':
+      return 1.0 * t.end_equity + 200 * t.calmar - 600 * t.max_drawdown;
+    case 'balanced':
+      return (
+        0.55 * t.end_equity +
+        120 * t.calmar +
+        1.5 * t.avg_monthly_pnl -
+        220 * t.max_drawdown +
+        35 * diversity(m) +
+        18 * activity(m)
+      );
+    case 'calmar':
+      return 180 * t.calmar + 0.8 * t.avg_monthly_pnl - 60 * t.max_drawdown + (20 * tail) / 100;
+    case 'robust':
+      return (
+        0.45 * t.end_equity +
+        140 * t.calmar +
+        1.4 * t.avg_monthly_pnl -
+        360 * t.max_drawdown +
+        1500 * diversity(m) +
+        700 * activity(m) +
+        250 * Math.min(1, m.weight_std_a / 0.2) +
+        (25 * tail) / 100
+      );
+  }
+}
+
+/** The robustness gate of spec section 6; returns the names of the failed checks. */
+export function failedGates(m: CandidateMetrics, ddCap: number): string[] {
+  const failed: string[] = [];
+  if (!(m.test.max_drawdown <= ddCap)) failed.push('test_max_drawdown');
+  if (!(m.full.max_drawdown <= 1.35 * ddCap)) failed.push('full_max_drawdown');
+  if (!(m.test.avg_monthly_pnl > 0)) failed.push('test_avg_monthly_pnl');
+  if (!(m.stress_1_25_avg_monthly_pnl > 0)) failed.push('stress_1_25');
+  if (!(m.bootstrap_p10_avg_monthly_pnl > -25)) failed.push('bootstrap_p10');
+  if (!(m.train_test_calmar_gap_abs <= 2.0)) failed.push('train_test_calmar_gap');
+  return failed;
+}
+
+export function scoreCandidate(
+  c: EvaluatedCandidate,
+  objective: ObjectiveName,
+  ddCap: number,
+): ScoredCandidate {
+  if (!c.metrics)
+    throw new Error(`candidate ${c.config.name} has no metrics (${c.error ?? 'not evaluated'})`);
+  const failed = failedGates(c.metrics, ddCap);
+  return {
+    candidate: c,
+    score: objectiveScore(objective, c.metrics),
+    robustPass: failed.length === 0,
+    failedGates: failed,
+  };
+}
+
+/**
+ * Highest score among those that pass the gate, else among all; ties go to
+ * the earlier candidate (strictly greater wins).
+ */
+export function selectBest(scored: readonly ScoredCandidate[]): {
+  selected: ScoredCandidate;
+  withoutGate: boolean;
+} {
+  if (scored.length === 0) throw new Error('no candidate could be simulated: nothing to select');
+  const pick = (pool: readonly ScoredCandidate[]) =>
+    pool.reduce((best, c) => (c.score > best.score ? c : best), pool[0]);
+  const passing = scored.filter((s) => s.robustPass);
+  return passing.length > 0
+    ? { selected: pick(passing), withoutGate: false }
+    : { selected: pick(scored), withoutGate: true };
+}
+
+/** Promotion score of a run's selected candidate (spec section 8). */
+export function promotionScore(m: CandidateMetrics): number {
+  const t = m.test;
+  return (
+    0.7 * t.end_equity +
+    175 * t.calmar +
+    1.5 * t.avg_monthly_pnl -
+    300 * t.max_drawdown +
+    120 * diversity(m) +
+    60 * activity(m) +
+    30 * Math.min(1, m.weight_std_a / 0.2) +
+    0.6 * Math.max(0, m.bootstrap_p10_avg_monthly_pnl)
+  );
+}
+
+/** Score of a run as the "dynamic" pick (spec section 8). */
+export function dynamicScore(m: CandidateMetrics): number {
+  const t = m.test;
+  return (
+    0.45 * t.end_equity +
+    165 * t.calmar +
+    1.2 * t.avg_monthly_pnl -
+    340 * t.max_drawdown +
+    130 * diversity(m) +
+    80 * Math.min(1, m.avg_turnover_abs / 0.08)
+  );
+}
+
+/** A truly dynamic candidate: not a fixed mix, trades, and holds both sleeves on average. */
+export function isDynamic(m: CandidateMetrics, isStaticFamily: boolean): boolean {
+  return !isStaticFamily && m.avg_turnover_abs >= 0.02 && m.avg_weight_a >= 0.08 && m.avg_weight_a <= 0.92;
+}

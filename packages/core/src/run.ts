@@ -1,0 +1,246 @@
+import type { CandidateConfig } from './contract.js';
+import { InputError } from './errors.js';
+import { type FeatureTable, buildFeatureTable } from './features.js';
+import { runWalkForward } from './harness.js';
+import { type RobustnessProbe, type Split, candidateMetrics, perf, splitMonths } from './metrics.js';
+import {
+  RUN_ALL_DD_CAPS,
+  dynamicScore,
+  isDynamic,
+  promotionScore,
+  scoreCandidate,
+  selectBest,
+} from './objectives.js';
+import type { SleevePanel } from './panel.js';
+import type { FamilyRegistry } from './registry.js';
+import type {
+  Benchmarks,
+  EvaluatedCandidate,
+  ObjectiveName,
+  ObjectiveRun,
+  WalkForwardPath,
+} from './results.js';
+import { correlation } from './stats.js';
+
+export interface RunOptions {
+  /** Start capital K (default 10 000). */
+  readonly startCapital: number;
+  /** Share of aligned months in train (default 0.60). */
+  readonly trainRatio: number;
+  /** Rows of Z before the first decision (default 24). */
+  readonly minHistory: number;
+  /** Seed for every random source (families, bootstrap). */
+  readonly seed: number;
+}
+
+export const DEFAULT_RUN_OPTIONS: RunOptions = Object.freeze({
+  startCapital: 10_000,
+  trainRatio: 0.6,
+  minHistory: 24,
+  seed: 42,
+});
+
+/** Everything derived from the data before any candidate runs. */
+export interface PreparedRun {
+  readonly panel: SleevePanel;
+  readonly table: FeatureTable;
+  readonly split: Split;
+  readonly options: RunOptions;
+}
+
+export function validateRunOptions(o: RunOptions): void {
+  const bad = (option: string, v: unknown, expected: string) =>
+    new InputError(`option ${option}: expected ${expected}, got ${JSON.stringify(v)}`, { field: option });
+  if (!(Number.isFinite(o.startCapital) && o.startCapital > 0))
+    throw bad('--start-capital', o.startCapital, 'a number > 0');
+  if (!(o.trainRatio > 0 && o.trainRatio < 1)) throw bad('--train-ratio', o.trainRatio, 'a number in (0, 1)');
+  if (!(Number.isInteger(o.minHistory) && o.minHistory >= 1)) {
+    throw bad('--min-history-months', o.minHistory, 'an integer >= 1');
+  }
+  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff))
+    throw bad('--seed', o.seed, 'an integer in [0, 2^32)');
+}
+
+/** Split, features and the Z-length check (spec sections 1-2). */
+export function prepareRun(panel: SleevePanel, options: RunOptions = DEFAULT_RUN_OPTIONS): PreparedRun {
+  validateRunOptions(options);
+  const table = buildFeatureTable(panel);
+  const needed = Math.max(options.minHistory + 12, 36);
+  if (table.length < needed) {
+    throw new InputError(
+      `too little history: ${table.length} months have all features (from ${panel.monthEnds.length} aligned), ` +
+        `need at least ${needed} (min history ${options.minHistory} + 12, and at least 36)`,
+    );
+  }
+  return { panel, table, split: splitMonths(panel.monthEnds, options.trainRatio), options };
+}
+
+export interface ProgressEvent {
+  readonly done: number;
+  readonly total: number;
+  readonly candidate: string;
+  readonly error?: string;
+}
+
+/** Simulate one candidate and compute its metrics; a failure is recorded, not thrown. */
+export async function evaluateCandidate(
+  config: CandidateConfig,
+  registry: FamilyRegistry,
+  prepared: PreparedRun,
+  probe: RobustnessProbe,
+): Promise<EvaluatedCandidate> {
+  const family = registry.require(config.method, config.name);
+  const meta = { name: family.meta.name, version: family.meta.version };
+  try {
+    const path = await runWalkForward(family, config, prepared.table, {
+      minHistory: prepared.options.minHistory,
+      seed: prepared.options.seed,
+    });
+    const metrics = candidateMetrics(path, prepared.split, prepared.options.startCapital, probe);
+    return { config, family: meta, path, metrics };
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    return { config, family: meta, error: message };
+  }
+}
+
+/** Simulate every candidate once (paths do not depend on the objective). */
+export async function evaluateCandidates(
+  grid: readonly CandidateConfig[],
+  registry: FamilyRegistry,
+  prepared: PreparedRun,
+  probe: RobustnessProbe,
+  onProgress?: (e: ProgressEvent) => void,
+): Promise<EvaluatedCandidate[]> {
+  const out: EvaluatedCandidate[] = [];
+  for (const config of grid) {
+    const result = await evaluateCandidate(config, registry, prepared, probe);
+    out.push(result);
+    onProgress?.({ done: out.length, total: grid.length, candidate: config.name, error: result.error });
+  }
+  return out;
+}
+
+/** Score every evaluated candidate under one objective and select (spec section 6). */
+export function runObjective(
+  evaluated: readonly EvaluatedCandidate[],
+  objective: ObjectiveName,
+  ddCap: number = RUN_ALL_DD_CAPS[objective],
+): ObjectiveRun {
+  const ok = evaluated.filter((c) => c.metrics);
+  const failed = evaluated.filter((c) => !c.metrics);
+  const scored = ok.map((c) => scoreCandidate(c, objective, ddCap));
+  const { selected, withoutGate } = selectBest(scored);
+  return { objective, ddCap, scored, failed, selected, selectedWithoutGate: withoutGate };
+}
+
+export interface Promotion {
+  /** Runs whose selected test maxDD is within the promotion cap (else all runs). */
+  readonly eligible: readonly ObjectiveName[];
+  readonly eligibleFallback: boolean;
+  readonly promoted: { objective: ObjectiveName; score: number };
+  /** The best truly dynamic run, or why there is none. */
+  readonly dynamic: { objective: ObjectiveName; score: number } | { none: string };
+}
+
+/** Promotion of a best run and a best dynamic run (spec section 8). */
+export function promote(
+  runs: readonly ObjectiveRun[],
+  promoteDdCap: number,
+  isStaticFamily: (method: string) => boolean,
+): Promotion {
+  const metricsOf = (r: ObjectiveRun) => r.selected.candidate.metrics!;
+  const within = runs.filter((r) => metricsOf(r).test.max_drawdown <= promoteDdCap);
+  const eligible = within.length > 0 ? within : runs;
+  const best = <T>(pool: readonly ObjectiveRun[], score: (r: ObjectiveRun) => number) =>
+    pool.reduce<{ run: ObjectiveRun; score: number } | undefined>((acc, r) => {
+      const s = score(r);
+      return !acc || s > acc.score ? { run: r, score: s } : acc;
+    }, undefined);
+  const top = best(eligible, (r) => promotionScore(metricsOf(r)))!;
+  const dynamicRuns = runs.filter((r) =>
+    isDynamic(metricsOf(r), isStaticFamily(r.selected.candidate.config.method)),
+  );
+  const eligibleDynamic = dynamicRuns.filter((r) => eligible.includes(r));
+  const dynPool = eligibleDynamic.length > 0 ? eligibleDynamic : dynamicRuns;
+  const dyn = best(dynPool, (r) => dynamicScore(metricsOf(r)));
+  return {
+    eligible: eligible.map((r) => r.objective),
+    eligibleFallback: within.length === 0,
+    promoted: { objective: top.run.objective, score: top.score },
+    dynamic: dyn
+      ? { objective: dyn.run.objective, score: dyn.score }
+      : {
+          none:
+            'no objective selected a dynamic candidate (non-static family, average turnover >= 0.02 ' +
+            'and average weight of the first sleeve within [0.08, 0.92])',
+        },
+  };
+}
+
+/** perf of A alone, B alone and monthly-rebalanced 50/50 over a path's window, and the A/B correlation. */
+export function benchmarks(panel: SleevePanel, path: WalkForwardPath, startCapital: number): Benchmarks {
+  const equal = new Float64Array(path.retA.length);
+  for (let k = 0; k < equal.length; k++) equal[k] = 0.5 * path.retA[k] + 0.5 * path.retB[k];
+  return {
+    a: perf(path.retA, startCapital),
+    b: perf(path.retB, startCapital),
+    equal: perf(equal, startCapital),
+    correlation: correlation(panel.retA, panel.retB),
+  };
+}
+
+export interface RunAllOptions {
+  /** Objectives to run, in order (default all four). */
+  readonly objectives?: readonly ObjectiveName[];
+  /** dd cap per objective (default the reference run-all caps). */
+  readonly ddCaps?: Partial<Record<ObjectiveName, number>>;
+  /** Promotion dd cap on the selected candidate's test maxDD (default 0.30). */
+  readonly promoteDdCap?: number;
+  readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface RunAllResult {
+  readonly prepared: PreparedRun;
+  readonly evaluated: readonly EvaluatedCandidate[];
+  readonly runs: readonly ObjectiveRun[];
+  readonly promotion: Promotion;
+}
+
+/**
+ * Run-all (spec section 8): simulate every candidate once, score it under each
+ * objective, select per objective, promote a best and a best dynamic run.
+ */
+export async function runAll(
+  grid: readonly CandidateConfig[],
+  registry: FamilyRegistry,
+  prepared: PreparedRun,
+  probe: RobustnessProbe,
+  options: RunAllOptions = {},
+): Promise<RunAllResult> {
+  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
+  const evaluated = await evaluateCandidates(grid, registry, prepared, probe, options.onProgress);
+  return scoreRunAll(evaluated, registry, prepared, { ...options, objectives });
+}
+
+/** The scoring half of run-all, for callers that evaluated the candidates themselves (e.g. in workers). */
+export function scoreRunAll(
+  evaluated: readonly EvaluatedCandidate[],
+  registry: FamilyRegistry,
+  prepared: PreparedRun,
+  options: RunAllOptions = {},
+): RunAllResult {
+  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
+  if (!evaluated.some((c) => c.metrics)) {
+    const first = evaluated.find((c) => c.error);
+    throw new Error(`every candidate failed; first failure: ${first?.config.name}: ${first?.error}`);
+  }
+  const runs = objectives.map((o) => runObjective(evaluated, o, options.ddCaps?.[o] ?? RUN_ALL_DD_CAPS[o]));
+  const promotion = promote(
+    runs,
+    options.promoteDdCap ?? 0.3,
+    (method) => registry.get(method)?.isStatic === true,
+  );
+  return { prepared, evaluated, runs, promotion };
+}

@@ -1,0 +1,3 @@
+export * from './conformance.js';
+export * from './synthetic.js';
+export * from './reference-panel.js';

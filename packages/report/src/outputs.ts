@@ -1,0 +1,203 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ObjectiveRun, type RunAllResult, benchmarks } from '@step4/core';
+import { writeDirAtomically } from './atomic-dir.js';
+import { type ChartInput, renderPortfolioChart } from './portfolio-chart.js';
+import {
+  type RunManifest,
+  optimizationReportDocument,
+  runReportDocument,
+  summaryDocument,
+} from './documents.js';
+import { stableJson } from './stable-json.js';
+import { monthlyTableToParquet, pathTableToParquet } from './tables.js';
+
+/** File names of spec section 9. */
+export const OUTPUT_FILES = Object.freeze({
+  chart: 'step4_portfolio_curve.png',
+  monthlyTable: 'step4_monthly_table.parquet',
+  summary: 'step4_summary.json',
+  optimizationReport: 'step4_optimization_report.json',
+  runReport: 'step4_run_report.json',
+});
+
+export interface OutputOptions {
+  /** Render the PNG chart (default true). */
+  readonly chart?: boolean;
+}
+
+function equityOf(r: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(r.length);
+  let growth = 1;
+  for (let i = 0; i < r.length; i++) {
+    growth *= 1 + r[i];
+    out[i] = k * growth;
+  }
+  return out;
+}
+
+/** The chart's input for a run's selected candidate. */
+export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital: number): ChartInput {
+  const c = run.selected.candidate;
+  const path = c.path!;
+  const m = c.metrics!;
+  const { panel, split } = result.prepared;
+  const equal = path.retA.map((a, i) => 0.5 * a + 0.5 * path.retB[i]);
+  const bm = benchmarks(panel, path, startCapital);
+  const equity = equityOf(path.retNet, startCapital);
+  const pnl = equity.map((e, i) => e - (i === 0 ? startCapital : equity[i - 1]));
+  return {
+    candidate: c.config.name,
+    objective: run.objective,
+    score: run.selected.score,
+    sleeveNames: [panel.names[0], panel.names[1]],
+    startCapital,
+    monthEnds: [...path.monthEnds],
+    splitMonthEnd: split.monthEnd,
+    equity,
+    equityA: equityOf(path.retA, startCapital),
+    equityB: equityOf(path.retB, startCapital),
+    equityEqual: equityOf(equal, startCapital),
+    weightA: path.weightA,
+    weightB: path.weightB,
+    grossLeverage: path.grossLeverage,
+    pnl,
+    stats: {
+      testEndEquity: m.test.end_equity,
+      testAvgMonthlyPnl: m.test.avg_monthly_pnl,
+      testMaxDrawdown: m.test.max_drawdown,
+      testCalmar: m.test.calmar,
+      avgWeightA: m.avg_weight_a,
+      weightStdA: m.weight_std_a,
+      avgTurnover: m.avg_turnover_abs,
+      benchEndEquity: { a: bm.a.end_equity, b: bm.b.end_equity, equal: bm.equal.end_equity },
+      correlation: bm.correlation,
+    },
+  };
+}
+
+/** `backtest/`: chart, monthly table and summary of a run's selected candidate. */
+async function writeBacktest(
+  dir: string,
+  run: ObjectiveRun,
+  result: RunAllResult,
+  manifest: RunManifest,
+  options: OutputOptions,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const path = run.selected.candidate.path!;
+  const [a, b] = result.prepared.panel.names;
+  await writeFile(
+    join(dir, OUTPUT_FILES.monthlyTable),
+    monthlyTableToParquet(
+      {
+        monthEnds: path.monthEnds,
+        retNet: path.retNet,
+        weightA: path.weightA,
+        weightB: path.weightB,
+        grossLeverage: path.grossLeverage,
+      },
+      { a, b },
+      manifest.startCapital,
+    ),
+  );
+  await writeFile(join(dir, OUTPUT_FILES.summary), stableJson(summaryDocument(run, result, manifest)));
+  if (options.chart !== false) {
+    await writeFile(
+      join(dir, OUTPUT_FILES.chart),
+      await renderPortfolioChart(chartInput(run, result, manifest.startCapital)),
+    );
+  }
+}
+
+/** `optimization/`: the report of every candidate and one path table per candidate. */
+async function writeOptimization(
+  dir: string,
+  run: ObjectiveRun,
+  result: RunAllResult,
+  manifest: RunManifest,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, OUTPUT_FILES.optimizationReport),
+    stableJson(optimizationReportDocument(run, result, manifest)),
+  );
+  const [a, b] = result.prepared.panel.names;
+  for (const c of result.evaluated) {
+    if (c.path)
+      await writeFile(join(dir, `${c.config.name}_path.parquet`), pathTableToParquet(c.path, { a, b }));
+  }
+}
+
+async function writeRun(
+  dir: string,
+  run: ObjectiveRun,
+  result: RunAllResult,
+  manifest: RunManifest,
+  options: OutputOptions,
+) {
+  await writeBacktest(join(dir, 'backtest'), run, result, manifest, options);
+  await writeOptimization(join(dir, 'optimization'), run, result, manifest);
+}
+
+/**
+ * Write a whole run-all into `outDir` (spec section 9): one folder per
+ * objective, `final/` (promoted run and the run report) and `final_dynamic/`
+ * when there is a dynamic run. Written into a temporary folder and renamed
+ * into place, so a failure leaves any earlier `outDir` untouched.
+ */
+export async function writeRunAllOutputs(
+  outDir: string,
+  result: RunAllResult,
+  manifest: RunManifest,
+  options: OutputOptions = {},
+): Promise<Record<string, string>> {
+  const { promotion } = result;
+  const runOf = (o: string) => result.runs.find((r) => r.objective === o)!;
+  const finalOutputs: Record<string, string> = {
+    chart: `final/backtest/${OUTPUT_FILES.chart}`,
+    monthly_table: `final/backtest/${OUTPUT_FILES.monthlyTable}`,
+    summary: `final/backtest/${OUTPUT_FILES.summary}`,
+    optimization_report: `final/optimization/${OUTPUT_FILES.optimizationReport}`,
+    run_report: `final/${OUTPUT_FILES.runReport}`,
+  };
+  if ('objective' in promotion.dynamic) {
+    Object.assign(finalOutputs, {
+      dynamic_chart: `final_dynamic/backtest/${OUTPUT_FILES.chart}`,
+      dynamic_monthly_table: `final_dynamic/backtest/${OUTPUT_FILES.monthlyTable}`,
+      dynamic_summary: `final_dynamic/backtest/${OUTPUT_FILES.summary}`,
+      dynamic_optimization_report: `final_dynamic/optimization/${OUTPUT_FILES.optimizationReport}`,
+    });
+  }
+  if (options.chart === false)
+    for (const k of Object.keys(finalOutputs)) if (k.endsWith('chart')) delete finalOutputs[k];
+  await writeDirAtomically(outDir, async (tmp) => {
+    for (const run of result.runs) await writeRun(join(tmp, run.objective), run, result, manifest, options);
+    await writeRun(join(tmp, 'final'), runOf(promotion.promoted.objective), result, manifest, options);
+    if ('objective' in promotion.dynamic) {
+      await writeRun(
+        join(tmp, 'final_dynamic'),
+        runOf(promotion.dynamic.objective),
+        result,
+        manifest,
+        options,
+      );
+    }
+    await writeFile(
+      join(tmp, 'final', OUTPUT_FILES.runReport),
+      stableJson(runReportDocument(result, manifest, finalOutputs)),
+    );
+  });
+  return finalOutputs;
+}
+
+/** Write one objective's run (`step4 optimize`): `backtest/` and `optimization/` in `outDir`. */
+export async function writeOptimizeOutputs(
+  outDir: string,
+  run: ObjectiveRun,
+  result: RunAllResult,
+  manifest: RunManifest,
+  options: OutputOptions = {},
+): Promise<void> {
+  await writeDirAtomically(outDir, (tmp) => writeRun(tmp, run, result, manifest, options));
+}

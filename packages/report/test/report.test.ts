@@ -1,0 +1,190 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import {
+  type ChartInput,
+  monthlyTableToParquet,
+  pathTableToParquet,
+  readParquetTable,
+  renderPortfolioChart,
+  stableJson,
+  writeDirAtomically,
+} from '../src/index.js';
+
+const months = ['2020-01-31', '2020-02-29', '2020-03-31'];
+const f = (...x: number[]) => Float64Array.from(x);
+
+describe('Parquet tables (spec section 9)', () => {
+  it('writes the monthly table with equity and pnl compounded from the start capital', () => {
+    const bytes = monthlyTableToParquet(
+      {
+        monthEnds: months,
+        retNet: f(0.1, -0.2, 0.05),
+        weightA: f(0.5, 0.6, 0.7),
+        weightB: f(0.5, 0.4, 0.3),
+        grossLeverage: f(1, 1.1, 1),
+      },
+      { a: 'spyqqq', b: 'btceth' },
+      1000,
+    );
+    const t = readParquetTable(bytes);
+    expect(t.fields.map((x) => `${x.name}:${x.type}`)).toEqual([
+      'month_end:Timestamp<MILLISECOND, UTC>',
+      'ret:Float64',
+      'equity:Float64',
+      'pnl:Float64',
+      'weight_spyqqq:Float64',
+      'weight_btceth:Float64',
+      'gross_leverage:Float64',
+    ]);
+    expect(t.columns.month_end).toEqual(months);
+    const eq = t.columns.equity as Float64Array;
+    expect(eq[0]).toBeCloseTo(1100, 10);
+    expect(eq[1]).toBeCloseTo(880, 10);
+    expect(eq[2]).toBeCloseTo(924, 10);
+    expect(Array.from(t.columns.pnl as Float64Array).map((x) => Math.round(x * 1e6) / 1e6)).toEqual([
+      100, -220, 44,
+    ]);
+  });
+
+  it('round-trips a path table bit for bit, extra columns sorted, and writes the same bytes twice', () => {
+    const col = (k: number) => Float64Array.from(months, (_, i) => Math.sin(i + k) / 3);
+    const path = {
+      monthEnds: months,
+      retA: col(1),
+      retB: col(2),
+      weightA: col(3),
+      weightB: col(4),
+      grossLeverage: col(5),
+      retGross: col(6),
+      cost: col(7),
+      retNet: col(8),
+      turnoverAbs: col(9),
+      policyWRaw: col(10),
+      policyConf: col(11),
+      extra: { mu_b: col(12), mu_a: col(13) },
+    };
+    const bytes = pathTableToParquet(path, { a: 'x', b: 'y' });
+    expect(Buffer.from(pathTableToParquet(path, { a: 'x', b: 'y' })).equals(Buffer.from(bytes))).toBe(true);
+    const t = readParquetTable(bytes);
+    expect(Object.keys(t.columns)).toEqual([
+      'month_end',
+      'ret_x',
+      'ret_y',
+      'weight_x',
+      'weight_y',
+      'gross_leverage',
+      'ret_gross',
+      'cost',
+      'ret_net',
+      'turnover_abs',
+      'policy_w_raw',
+      'policy_conf',
+      'mu_a',
+      'mu_b',
+    ]);
+    expect(Array.from(t.columns.policy_conf as Float64Array)).toEqual(Array.from(path.policyConf));
+    expect(Array.from(t.columns.mu_a as Float64Array)).toEqual(Array.from(path.extra.mu_a));
+  });
+});
+
+describe('atomic output folders', () => {
+  it('replaces an earlier folder only when the new one is complete', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
+    const out = join(parent, 'out');
+    mkdirSync(out);
+    writeFileSync(join(out, 'old.txt'), 'old');
+    await expect(
+      writeDirAtomically(out, async (tmp) => {
+        writeFileSync(join(tmp, 'half.txt'), 'half');
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow('disk full');
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(out)).toEqual(['old.txt']);
+    await writeDirAtomically(out, async (tmp) => writeFileSync(join(tmp, 'new.txt'), 'new'));
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(out)).toEqual(['new.txt']);
+  });
+
+  it('leaves no parent folder behind when a first run fails', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
+    await expect(
+      writeDirAtomically(join(parent, 'a', 'b'), async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe('JSON', () => {
+  it('writes 1-space indented JSON with a trailing newline and null for non-finite numbers', () => {
+    expect(stableJson({ a: 1, b: [Number.NaN, Number.POSITIVE_INFINITY] })).toBe(
+      '{\n "a": 1,\n "b": [\n  null,\n  null\n ]\n}\n',
+    );
+  });
+});
+
+describe('portfolio chart (spec section 9)', () => {
+  it('renders four panels into a PNG with content in each band', async () => {
+    const n = 60;
+    const monthEnds = Array.from({ length: n }, (_, i) =>
+      new Date(Date.UTC(2020, i + 1, 0)).toISOString().slice(0, 10),
+    );
+    const r = (k: number) => Float64Array.from({ length: n }, (_, i) => 0.01 + 0.05 * Math.sin(i / k));
+    const equity = (x: Float64Array) => {
+      let e = 10_000;
+      return x.map((v) => (e *= 1 + v));
+    };
+    const input: ChartInput = {
+      candidate: 'heuristic_lb6_g1_0',
+      objective: 'return',
+      score: 12345.6,
+      sleeveNames: ['spyqqq', 'btceth'],
+      startCapital: 10_000,
+      monthEnds,
+      splitMonthEnd: monthEnds[30],
+      equity: equity(r(3)),
+      equityA: equity(r(5)),
+      equityB: equity(r(2)),
+      equityEqual: equity(r(4)),
+      weightA: r(7).map((v) => 0.5 + v),
+      weightB: r(7).map((v) => 0.5 - v),
+      grossLeverage: new Float64Array(n).fill(1),
+      pnl: r(3).map((v) => v * 10_000),
+      stats: {
+        testEndEquity: 15_000,
+        testAvgMonthlyPnl: 120,
+        testMaxDrawdown: 0.2,
+        testCalmar: 0.8,
+        avgWeightA: 0.5,
+        weightStdA: 0.1,
+        avgTurnover: 0.05,
+        benchEndEquity: { a: 1, b: 2, equal: 3 },
+        correlation: 0.3,
+      },
+    };
+    const png = await renderPortfolioChart(input);
+    const img = sharp(png);
+    const meta = await img.metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThanOrEqual(1400);
+    expect(meta.height).toBeGreaterThan(1200);
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    // Every horizontal band of 200 px holds non-white pixels (text, lines or bars).
+    for (let top = 0; top + 200 <= info.height; top += 200) {
+      let ink = 0;
+      for (let y = top; y < top + 200; y++) {
+        for (let x = 0; x < info.width; x++) {
+          const p = (y * info.width + x) * info.channels;
+          if (data[p] < 200 || data[p + 1] < 200 || data[p + 2] < 200) ink++;
+        }
+      }
+      expect(ink, `band at ${top}px`).toBeGreaterThan(500);
+    }
+    expect(Buffer.from(await renderPortfolioChart(input)).equals(Buffer.from(png))).toBe(true);
+  });
+});

@@ -1,0 +1,22 @@
+import type { RobustnessProbe } from '@step4/core';
+import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl } from './bootstrap.js';
+import { costStressAvgMonthlyPnl } from './stress.js';
+
+export * from './bootstrap.js';
+export * from './random.js';
+export * from './stress.js';
+
+export const DEFAULT_BOOTSTRAP: BlockBootstrapOptions = Object.freeze({
+  samples: 1000,
+  blockMonths: 6,
+  seed: 42,
+});
+
+/** The reference robustness numbers: cost stress x1.25 and the circular block bootstrap p10. */
+export function referenceRobustness(opts: Partial<BlockBootstrapOptions> = {}): RobustnessProbe {
+  const bootstrap = { ...DEFAULT_BOOTSTRAP, ...opts };
+  return {
+    stressAvgMonthlyPnl: (path, k) => costStressAvgMonthlyPnl(path, k, 1.25),
+    tailAvgMonthlyPnlP10: (testReturns, k) => bootstrapP10AvgMonthlyPnl(testReturns, k, bootstrap),
+  };
+}
