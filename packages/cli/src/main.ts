@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,11 @@ import {
   alignSleeves,
   isInputError,
   loadSleeveTable,
+  type EvaluatedCandidate,
+  evaluateCandidates,
   prepareRun,
-  runAll,
+  runInWorkers,
+  scoreRunAll,
 } from '@step4/core';
 import {
   type RunManifest,
@@ -55,6 +59,7 @@ interface CommonOptions {
   maxDrawdownCap?: number;
   promoteDdCap: number;
   seed: number;
+  jobs: number;
   chart: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -82,6 +87,11 @@ function numberOption(
     }
     return v;
   };
+}
+
+/** One worker per core, at most 8: candidates are small and independent. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -144,6 +154,7 @@ function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSam
       numberOption('--seed', { integer: true, min: 0, max: 0xffffffff }),
       42,
     )
+    .option('--jobs <n>', 'worker threads simulating candidates (1 = in this process)', numberOption('--jobs', { integer: true, min: 1, max: 256 }), defaultJobs())
     .option('--no-chart', 'skip the PNG charts')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'machine-readable result on stdout');
@@ -239,18 +250,22 @@ async function simulate(
   const grid = builtinGrid(registry);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
   const ddCaps = Object.fromEntries(objectives.map((obj) => [obj, o.maxDrawdownCap ?? RUN_ALL_DD_CAPS[obj]]));
-  const result = await runAll(
-    grid,
-    registry,
-    prepared,
-    referenceRobustness({ samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed }),
-    {
-      objectives,
-      ddCaps,
-      promoteDdCap: o.promoteDdCap,
-      onProgress: progress,
-    },
-  );
+  const bootstrap = { samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed };
+  let evaluated: EvaluatedCandidate[];
+  if (o.jobs > 1 && grid.length > 1) {
+    // Each candidate is simulated in a worker; results come back in grid order, identical to a serial run.
+    let done = 0;
+    evaluated = await runInWorkers<typeof grid[number], EvaluatedCandidate>({
+      workerUrl: new URL('./worker.js', import.meta.url),
+      workerData: { panel, options: prepared.options, bootstrap },
+      tasks: grid,
+      jobs: o.jobs,
+      onResult: (_i, c) => progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error }),
+    });
+  } else {
+    evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness(bootstrap), progress);
+  }
+  const result = scoreRunAll(evaluated, registry, prepared, { objectives, ddCaps, promoteDdCap: o.promoteDdCap });
   progress.done();
   return { result, registry };
 }

@@ -169,6 +169,27 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
   });
 });
 
+describe('parallel equals serial (style guide: seeds everywhere)', () => {
+  it('gives the same Parquet and JSON with one worker thread as with several', () => {
+    const serial = join(work, 'serial');
+    const r = step4(['run-all', '--out-dir', serial, '--quiet', '--no-chart', '--jobs', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const parallel = join(work, 'parallel');
+    const p = step4(['run-all', '--out-dir', parallel, '--quiet', '--no-chart', '--jobs', '3']);
+    expect(p.code, p.stderr).toBe(0);
+    const strip = (b: Buffer) => b.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, '');
+    const names = files(serial);
+    expect(names.length).toBeGreaterThan(100);
+    expect(files(parallel)).toEqual(names);
+    for (const f of names) {
+      const x = readFileSync(join(serial, f));
+      const y = readFileSync(join(parallel, f));
+      if (f.endsWith('.json')) expect(strip(y), f).toBe(strip(x));
+      else expect(y.equals(x), f).toBe(true);
+    }
+  });
+});
+
 describe('other commands', () => {
   it('step4 optimize writes backtest/ and optimization/ for one objective', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'step4-opt-')), 'opt');

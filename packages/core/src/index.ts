@@ -10,3 +10,4 @@ export * from './registry.js';
 export * from './results.js';
 export * from './run.js';
 export * from './sleeves.js';
+export * from './parallel.js';

@@ -1,0 +1,32 @@
+import {
+  type CandidateConfig,
+  type EvaluatedCandidate,
+  type RunOptions,
+  type SleevePanel,
+  evaluateCandidate,
+  prepareRun,
+  serveWorkerTasks,
+} from '@step4/core';
+import { type BlockBootstrapOptions, referenceRobustness } from '@step4/robustness';
+import { builtinRegistry } from './builtin.js';
+
+/** What every worker gets once: the aligned panel and the run's options. */
+export interface WorkerSetup {
+  readonly panel: SleevePanel;
+  readonly options: RunOptions;
+  readonly bootstrap: BlockBootstrapOptions;
+}
+
+// A worker rebuilds the same registry, features and probe from plain data,
+// then simulates the candidates it is handed, one at a time.
+serveWorkerTasks(
+  (data) => {
+    const setup = data as WorkerSetup;
+    return {
+      registry: builtinRegistry(),
+      prepared: prepareRun(setup.panel, setup.options),
+      probe: referenceRobustness(setup.bootstrap),
+    };
+  },
+  (s, config: CandidateConfig): Promise<EvaluatedCandidate> => evaluateCandidate(config, s.registry, s.prepared, s.probe),
+);

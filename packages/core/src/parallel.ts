@@ -1,0 +1,106 @@
+import { Worker, parentPort, workerData } from 'node:worker_threads';
+
+/**
+ * A small worker-thread pool. Candidates are independent and seeded, so
+ * handing them to workers in any order gives results identical to a serial
+ * run; the pool returns them in task order.
+ */
+
+interface TaskMessage {
+  readonly id: number;
+  readonly task: unknown;
+}
+
+interface ResultMessage {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: { message: string; name: string };
+}
+
+export interface PoolOptions<T, R> {
+  /** Module the workers run; it calls `serveWorkerTasks`. */
+  readonly workerUrl: URL;
+  /** Handed to every worker as `workerData` (structured clone). */
+  readonly workerData: unknown;
+  readonly tasks: readonly T[];
+  /** Number of workers (at least 1, at most the number of tasks). */
+  readonly jobs: number;
+  /** Called as each task finishes (in completion order). */
+  readonly onResult?: (index: number, result: R) => void;
+}
+
+/** Run every task on a pool of workers; resolves to the results in task order. */
+export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> {
+  const n = opts.tasks.length;
+  const results = new Array<R>(n);
+  if (n === 0) return results;
+  const jobs = Math.max(1, Math.min(opts.jobs, n));
+  let next = 0;
+  let done = 0;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: Error) => {
+        if (!failed) {
+          failed = true;
+          reject(e);
+        }
+      };
+      const feed = (w: Worker) => {
+        if (next < n) {
+          const id = next++;
+          w.postMessage({ id, task: opts.tasks[id] } satisfies TaskMessage);
+        }
+      };
+      for (let k = 0; k < jobs; k++) {
+        const w = new Worker(opts.workerUrl, { workerData: opts.workerData });
+        workers.push(w);
+        w.on('message', (m: ResultMessage) => {
+          if (!m.ok) {
+            const e = new Error(m.error?.message ?? 'worker task failed');
+            e.name = m.error?.name ?? 'Error';
+            fail(e);
+            return;
+          }
+          results[m.id] = m.result as R;
+          opts.onResult?.(m.id, m.result as R);
+          done++;
+          if (done === n) resolve();
+          else feed(w);
+        });
+        w.on('error', fail);
+        w.on('exit', (code) => {
+          if (done < n) fail(new Error(`a worker stopped with exit code ${code} before its tasks were done`));
+        });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/**
+ * Worker side: set up once from `workerData`, then answer tasks. Errors are
+ * sent back with their name so an `InputError` stays one.
+ */
+export function serveWorkerTasks<S, T, R>(
+  setup: (data: unknown) => Promise<S> | S,
+  handle: (state: S, task: T) => Promise<R> | R,
+): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveWorkerTasks must run in a worker thread');
+  const ready = Promise.resolve(setup(workerData));
+  port.on('message', async (m: TaskMessage) => {
+    try {
+      const result = await handle(await ready, m.task as T);
+      port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      port.postMessage({ id: m.id, ok: false, error: { message: err.message, name: err.name } } satisfies ResultMessage);
+    }
+  });
+}
