@@ -154,7 +154,12 @@ function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSam
       numberOption('--seed', { integer: true, min: 0, max: 0xffffffff }),
       42,
     )
-    .option('--jobs <n>', 'worker threads simulating candidates (1 = in this process)', numberOption('--jobs', { integer: true, min: 1, max: 256 }), defaultJobs())
+    .option(
+      '--jobs <n>',
+      'worker threads simulating candidates (1 = in this process)',
+      numberOption('--jobs', { integer: true, min: 1, max: 256 }),
+      defaultJobs(),
+    )
     .option('--no-chart', 'skip the PNG charts')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'machine-readable result on stdout');
@@ -255,17 +260,22 @@ async function simulate(
   if (o.jobs > 1 && grid.length > 1) {
     // Each candidate is simulated in a worker; results come back in grid order, identical to a serial run.
     let done = 0;
-    evaluated = await runInWorkers<typeof grid[number], EvaluatedCandidate>({
+    evaluated = await runInWorkers<(typeof grid)[number], EvaluatedCandidate>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: { panel, options: prepared.options, bootstrap },
       tasks: grid,
       jobs: o.jobs,
-      onResult: (_i, c) => progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error }),
+      onResult: (_i, c) =>
+        progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error }),
     });
   } else {
     evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness(bootstrap), progress);
   }
-  const result = scoreRunAll(evaluated, registry, prepared, { objectives, ddCaps, promoteDdCap: o.promoteDdCap });
+  const result = scoreRunAll(evaluated, registry, prepared, {
+    objectives,
+    ddCaps,
+    promoteDdCap: o.promoteDdCap,
+  });
   progress.done();
   return { result, registry };
 }

@@ -28,5 +28,6 @@ serveWorkerTasks(
       probe: referenceRobustness(setup.bootstrap),
     };
   },
-  (s, config: CandidateConfig): Promise<EvaluatedCandidate> => evaluateCandidate(config, s.registry, s.prepared, s.probe),
+  (s, config: CandidateConfig): Promise<EvaluatedCandidate> =>
+    evaluateCandidate(config, s.registry, s.prepared, s.probe),
 );

@@ -49,7 +49,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
       }
       expect(
         all.filter((f) => f.startsWith(`${dir}/optimization/`) && f.endsWith('_path.parquet')).length,
-      ).toBe(23);
+      ).toBe(59);
     }
     expect(all).toContain('final/step4_run_report.json');
     const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
@@ -93,7 +93,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     const opt = JSON.parse(
       readFileSync(join(first, 'return/optimization/step4_optimization_report.json'), 'utf8'),
     );
-    expect(opt.candidates).toHaveLength(23);
+    expect(opt.candidates).toHaveLength(59);
     expect(opt.selected).toBe(
       JSON.parse(readFileSync(join(first, 'return/backtest/step4_summary.json'), 'utf8')).selected_candidate
         .name,
@@ -235,10 +235,26 @@ describe('other commands', () => {
   it('step4 families lists the registered families and their grids', () => {
     const r = step4(['families']);
     expect(r.code).toBe(0);
-    for (const name of ['static', 'heuristic', 'regime_guard'])
+    for (const name of [
+      'static',
+      'heuristic',
+      'regime_guard',
+      'ml_lr',
+      'ml_rf',
+      'regime_rf',
+      'ml_dual_ridge',
+    ])
       expect(r.stdout).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`, 'm'));
-    expect(r.stdout).toContain('23 candidates in all');
+    expect(r.stdout).toContain('59 candidates in all');
     const j = JSON.parse(step4(['families', '--json']).stdout);
-    expect(j.map((f: { name: string }) => f.name)).toEqual(['static', 'heuristic', 'regime_guard']);
+    expect(j.map((f: { name: string }) => f.name)).toEqual([
+      'static',
+      'heuristic',
+      'regime_guard',
+      'ml_lr',
+      'ml_rf',
+      'regime_rf',
+      'ml_dual_ridge',
+    ]);
   });
 });

@@ -100,7 +100,11 @@ export function serveWorkerTasks<S, T, R>(
       port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      port.postMessage({ id: m.id, ok: false, error: { message: err.message, name: err.name } } satisfies ResultMessage);
+      port.postMessage({
+        id: m.id,
+        ok: false,
+        error: { message: err.message, name: err.name },
+      } satisfies ResultMessage);
     }
   });
 }

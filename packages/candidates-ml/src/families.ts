@@ -1,0 +1,167 @@
+import {
+  CORE_API_VERSION,
+  type CandidateConfig,
+  type Decision,
+  type DecisionPanel,
+  candidate,
+  defineFamily,
+  gridLabel,
+} from '@step4/core/contract';
+import {
+  DecisionCache,
+  forestClass1,
+  type ForestEngineName,
+  forestEngine,
+  logisticPredictBatch,
+  panelFromContext,
+  ridgePredictBatch,
+  stepWindows,
+} from '@step4/models';
+import { HOLD, binDecision, binLabel, meanVarianceDecision } from './policies.js';
+
+/** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (spec section 7). */
+export function mlGrid(method: string, ddPenalty: number): CandidateConfig[] {
+  const out: CandidateConfig[] = [];
+  for (const L of [24, 36, 48]) {
+    for (const G of [1.0, 1.15, 1.3]) {
+      out.push(
+        candidate(`${method}_lb${L}_g${gridLabel(G)}`, method, {
+          lookback: L,
+          dd_penalty: ddPenalty,
+          smoothing: 0.25,
+          max_step: 0.25,
+          gross_conf_scale: 0.3,
+          max_gross: G,
+          target_vol: G > 1 ? 0.04 : 0,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+const LOOKBACK = {
+  type: 'integer' as const,
+  default: 24,
+  min: 1,
+  max: 600,
+  description: 'Labelled months kept for training (at least 24 are used).',
+};
+
+/**
+ * A family whose decisions depend only on (panel, steps, model key): the
+ * batched path is computed once per key and shared by candidates that differ
+ * only in position mechanics (e.g. max_gross).
+ */
+function batchedFamily(
+  name: string,
+  description: string,
+  params: Record<
+    string,
+    typeof LOOKBACK | { type: 'number'; default: number; min: number; max: number; description: string }
+  >,
+  grid: () => CandidateConfig[],
+  modelKey: (config: CandidateConfig, seed: number) => string,
+  decideSteps: (
+    panel: DecisionPanel,
+    steps: readonly number[],
+    config: CandidateConfig,
+    seed: number,
+  ) => Promise<Decision[]>,
+  extra: { usesRandomness?: boolean } = {},
+) {
+  const cache = new DecisionCache<Decision[]>();
+  return defineFamily({
+    meta: { name, version: '0.1.0', coreApi: CORE_API_VERSION, description },
+    params,
+    minHistoryMonths: 25,
+    ...extra,
+    defaultGrid: grid,
+    decidePath: (panel, steps, config, seed) =>
+      cache.get(panel, `${modelKey(config, seed)}|${steps[0]}|${steps.length}`, () =>
+        decideSteps(panel, steps, config, seed),
+      ),
+    decide: async (ctx, config) =>
+      (await decideSteps(panelFromContext(ctx), [ctx.step], config, ctx.seed))[0],
+  });
+}
+
+/** ml_dual_ridge: two ridge regressions predict next-month means; a mean-variance rule maps them to a weight. */
+export const mlDualRidgeFamily = () =>
+  batchedFamily(
+    'ml_dual_ridge',
+    "Two ridge regressions (alpha 1.5) predict both sleeves' next-month returns; mean-variance weight with risk aversion max(0.8, dd_penalty).",
+    {
+      lookback: LOOKBACK,
+      dd_penalty: {
+        type: 'number',
+        default: 2.5,
+        min: 0,
+        max: 1000,
+        description: 'Risk aversion (at least 0.8 is used).',
+      },
+    },
+    () => mlGrid('ml_dual_ridge', 2.5),
+    (c) => `${c.lookback}|${c.dd_penalty}`,
+    async (panel, steps, config) => {
+      const out: Decision[] = steps.map(() => HOLD);
+      const w = stepWindows(panel, steps, config.lookback);
+      if (w.trained.length === 0) return out;
+      const [muA, muB] = await ridgePredictBatch(w.batch, [w.targetA, w.targetB], 1.5);
+      w.trained.forEach((t, j) => {
+        out[t.k] = meanVarianceDecision(panel, t.step, config, muA[j], muB[j]);
+      });
+      return out;
+    },
+  );
+
+/** ml_lr: balanced logistic regression on the utility-bin labels. */
+export const mlLrFamily = () =>
+  batchedFamily(
+    'ml_lr',
+    'Balanced L2 logistic regression (C = 1) of "A beats B next month"; weight = P(all A).',
+    { lookback: LOOKBACK },
+    () => mlGrid('ml_lr', 0.8),
+    (c) => `${c.lookback}`,
+    async (panel, steps, config) => {
+      const out: Decision[] = steps.map(() => HOLD);
+      const w = stepWindows(panel, steps, config.lookback);
+      if (w.trained.length === 0) return out;
+      const labels = Uint8Array.from(w.targetA, (a, i) => binLabel(a, w.targetB[i]));
+      const p = await logisticPredictBatch(w.batch, labels, 1.0);
+      w.trained.forEach((t, j) => {
+        out[t.k] = binDecision(p[j]);
+      });
+      return out;
+    },
+  );
+
+export interface ForestFamilyOptions {
+  /** Forest implementation: the typed-array forest (default) or ml-random-forest. */
+  readonly engine?: ForestEngineName;
+}
+
+/** ml_rf: random forest (220 trees, depth 4, leaf 4, balanced_subsample) on the utility-bin labels. */
+export const mlRfFamily = (options: ForestFamilyOptions = {}) => {
+  const engine = forestEngine(options.engine ?? 'typed');
+  const forest = {
+    nTrees: 220,
+    maxDepth: 4,
+    minSamplesLeaf: 4,
+    maxFeatures: 'sqrt' as const,
+    classWeight: 'balanced_subsample' as const,
+  };
+  return batchedFamily(
+    'ml_rf',
+    `Random forest (220 trees, depth 4, min leaf 4, balanced_subsample; ${engine.name} engine) of "A beats B next month".`,
+    { lookback: LOOKBACK },
+    () => mlGrid('ml_rf', 0.8),
+    (c, seed) => `${c.lookback}|${seed}|${engine.name}`,
+    async (panel, steps, config, seed) =>
+      steps.map((step) => {
+        const r = forestClass1(engine, panel, step, config.lookback, binLabel, { ...forest, seed });
+        return r ? binDecision(r.p1) : HOLD;
+      }),
+    { usesRandomness: true },
+  );
+};

@@ -1,0 +1,106 @@
+import {
+  CORE_API_VERSION,
+  type CandidateConfig,
+  type Decision,
+  type DecisionPanel,
+  candidate,
+  defineFamily,
+  gridLabel,
+} from '@step4/core/contract';
+import {
+  DecisionCache,
+  type ForestEngineName,
+  forestClass1,
+  forestEngine,
+  panelFromContext,
+} from '@step4/models';
+
+const HOLD: Decision = Object.freeze({ wRaw: 0.5, conf: 0 });
+
+export const REGIME_RF_FOREST = Object.freeze({
+  nTrees: 260,
+  maxDepth: 4,
+  minSamplesLeaf: 3,
+  maxFeatures: 'sqrt' as const,
+  classWeight: 'balanced_subsample' as const,
+});
+
+export interface RegimeRfOptions {
+  /** Forest implementation: the typed-array forest (default) or ml-random-forest. */
+  readonly engine?: ForestEngineName;
+}
+
+/**
+ * regime_rf decisions (spec section 4): a forest classifies "B beats A next
+ * month" (class 1); w_raw = 1 - P(B), conf = |P(B) - 0.5| * 2. Unlike the
+ * reference, the unlabelled last history row is not trained on (section 10).
+ */
+export function regimeRfDecisions(
+  engineName: ForestEngineName,
+  panel: DecisionPanel,
+  steps: readonly number[],
+  config: CandidateConfig,
+  seed: number,
+): Decision[] {
+  const engine = forestEngine(engineName);
+  const params = { ...REGIME_RF_FOREST, seed };
+  const bFavoured = (nextA: number, nextB: number): 0 | 1 => (nextB > nextA ? 1 : 0);
+  return steps.map((step) => {
+    const r = forestClass1(engine, panel, step, config.lookback, bFavoured, params);
+    if (!r) return HOLD;
+    // P(B) = 0.5 when class 1 never appeared in training (spec section 4).
+    const pB = r.classes === 1 && r.p1 === 0 ? 0.5 : r.p1;
+    return { wRaw: 1 - pB, conf: Math.min(1, Math.max(0, Math.abs(pB - 0.5) * 2)) };
+  });
+}
+
+export function regimeRfGrid(): CandidateConfig[] {
+  const out: CandidateConfig[] = [];
+  for (const L of [24, 36, 48]) {
+    for (const G of [1.0, 1.15, 1.3]) {
+      out.push(
+        candidate(`regime_rf_lb${L}_g${gridLabel(G)}`, 'regime_rf', {
+          lookback: L,
+          dd_penalty: 0.8,
+          smoothing: 0.25,
+          max_step: 0.25,
+          gross_conf_scale: 0.3,
+          max_gross: G,
+          target_vol: G > 1 ? 0.04 : 0,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
+  const engine = options.engine ?? 'typed';
+  const cache = new DecisionCache<Decision[]>();
+  return defineFamily({
+    meta: {
+      name: 'regime_rf',
+      version: '0.1.0',
+      coreApi: CORE_API_VERSION,
+      description: `Random-forest regime classifier (260 trees, depth 4, min leaf 3; ${engine} engine): is next month B's?`,
+    },
+    params: {
+      lookback: {
+        type: 'integer',
+        default: 24,
+        min: 1,
+        max: 600,
+        description: 'Labelled months kept for training (at least 24 are used).',
+      },
+    },
+    minHistoryMonths: 25,
+    usesRandomness: true,
+    defaultGrid: regimeRfGrid,
+    decidePath: (panel, steps, config, seed) =>
+      cache.get(panel, `${config.lookback}|${seed}|${steps[0]}|${steps.length}`, async () =>
+        regimeRfDecisions(engine, panel, steps, config, seed),
+      ),
+    decide: (ctx, config) =>
+      regimeRfDecisions(engine, panelFromContext(ctx), [ctx.step], config, ctx.seed)[0],
+  });
+};

@@ -1,0 +1,201 @@
+/**
+ * Float64 reference solvers for the tiny regressions of the ML families
+ * (<= 48 rows x 17 features). They are the ground truth the batched
+ * TensorFlow.js solvers are refined against, and what parity is judged by.
+ */
+
+/** Column means and population stds (a constant column gets scale 1), scikit-learn's StandardScaler. */
+export function standardiser(
+  X: Float64Array,
+  n: number,
+  f: number,
+): { mean: Float64Array; scale: Float64Array } {
+  const mean = new Float64Array(f);
+  const scale = new Float64Array(f);
+  for (let j = 0; j < f; j++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += X[i * f + j];
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (X[i * f + j] - m) ** 2;
+    const sd = Math.sqrt(v / n);
+    mean[j] = m;
+    // StandardScaler treats a (near) constant column as scale 1.
+    scale[j] = sd < 10 * Number.EPSILON * Math.max(1, Math.abs(m)) ? 1 : sd;
+  }
+  return { mean, scale };
+}
+
+export function standardise(
+  X: Float64Array,
+  n: number,
+  f: number,
+  mean: Float64Array,
+  scale: Float64Array,
+): Float64Array {
+  const Z = new Float64Array(n * f);
+  for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) Z[i * f + j] = (X[i * f + j] - mean[j]) / scale[j];
+  return Z;
+}
+
+/** Solve the symmetric positive definite system A x = b (A is m x m, row-major) by Cholesky; A and b are not changed. */
+export function solveSpd(A: Float64Array, b: Float64Array, m: number): Float64Array {
+  const L = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * m + j];
+      for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
+      if (i === j) {
+        if (!(s > 0)) throw new Error(`solveSpd: matrix is not positive definite (pivot ${s} at ${i})`);
+        L[i * m + i] = Math.sqrt(s);
+      } else L[i * m + j] = s / L[j * m + j];
+    }
+  }
+  const y = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * m + k] * y[k];
+    y[i] = s / L[i * m + i];
+  }
+  const x = new Float64Array(m);
+  for (let i = m - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < m; k++) s -= L[k * m + i] * x[k];
+    x[i] = s / L[i * m + i];
+  }
+  return x;
+}
+
+/**
+ * Ridge on standardised features with an unpenalised intercept
+ * (`make_pipeline(StandardScaler(), Ridge(alpha))`): predictions for xNew,
+ * one per target. With centred features the intercept is the target mean.
+ */
+export function ridgeExact(
+  X: Float64Array,
+  n: number,
+  f: number,
+  targets: readonly Float64Array[],
+  alpha: number,
+  xNew: Float64Array,
+): number[] {
+  const { mean, scale } = standardiser(X, n, f);
+  const Z = standardise(X, n, f, mean, scale);
+  const A = new Float64Array(f * f);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < f; a++) {
+      const za = Z[i * f + a];
+      for (let b = 0; b <= a; b++) A[a * f + b] += za * Z[i * f + b];
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b < a; b++) A[b * f + a] = A[a * f + b];
+    A[a * f + a] += alpha;
+  }
+  const zNew = Float64Array.from(xNew, (v, j) => (v - mean[j]) / scale[j]);
+  return targets.map((y) => {
+    let ym = 0;
+    for (let i = 0; i < n; i++) ym += y[i];
+    ym /= n;
+    const rhs = new Float64Array(f);
+    for (let i = 0; i < n; i++) for (let a = 0; a < f; a++) rhs[a] += Z[i * f + a] * (y[i] - ym);
+    const w = solveSpd(A, rhs, f);
+    let p = ym;
+    for (let a = 0; a < f; a++) p += w[a] * zNew[a];
+    return p;
+  });
+}
+
+/** "balanced" class weights n / (2 * count_c) of binary labels, as sample weights. */
+export function balancedWeights(y: Uint8Array): Float64Array {
+  const n = y.length;
+  let ones = 0;
+  for (const v of y) ones += v;
+  const w1 = n / (2 * ones);
+  const w0 = n / (2 * (n - ones));
+  return Float64Array.from(y, (v) => (v ? w1 : w0));
+}
+
+export interface LogisticFit {
+  /** Coefficients on standardised features, then the intercept. */
+  readonly beta: Float64Array;
+  readonly iterations: number;
+  readonly gradientNorm: number;
+}
+
+/**
+ * Penalised logistic regression on standardised features:
+ * minimise C * sum_i sw_i * logloss_i + 0.5 * |w|^2 (intercept unpenalised),
+ * by Newton's method to a gradient norm of `tol`. `start` warm-starts it.
+ */
+export function logisticNewton(
+  Z: Float64Array,
+  n: number,
+  f: number,
+  y: Uint8Array,
+  sw: Float64Array,
+  C: number,
+  tol = 1e-13,
+  start?: Float64Array,
+): LogisticFit {
+  const m = f + 1;
+  const beta = start ? Float64Array.from(start) : new Float64Array(m);
+  const grad = new Float64Array(m);
+  const H = new Float64Array(m * m);
+  const row = new Float64Array(m);
+  let gnorm = Number.POSITIVE_INFINITY;
+  let it = 0;
+  for (; it < 100; it++) {
+    grad.fill(0);
+    H.fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < f; j++) row[j] = Z[i * f + j];
+      row[f] = 1;
+      let eta = 0;
+      for (let j = 0; j < m; j++) eta += row[j] * beta[j];
+      const p = 1 / (1 + Math.exp(-eta));
+      const g = C * sw[i] * (p - y[i]);
+      const h = C * sw[i] * p * (1 - p);
+      for (let a = 0; a < m; a++) {
+        grad[a] += g * row[a];
+        for (let b = 0; b <= a; b++) H[a * m + b] += h * row[a] * row[b];
+      }
+    }
+    for (let a = 0; a < f; a++) {
+      grad[a] += beta[a];
+      H[a * m + a] += 1;
+    }
+    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
+    gnorm = Math.sqrt(grad.reduce((s, g) => s + g * g, 0));
+    if (gnorm <= tol) break;
+    const step = solveSpd(H, grad, m);
+    for (let a = 0; a < m; a++) beta[a] -= step[a];
+  }
+  return { beta, iterations: it, gradientNorm: gnorm };
+}
+
+/**
+ * P(class 1) for xNew of a balanced, L2-penalised logistic regression on
+ * standardised features (scikit-learn's `LogisticRegression(C, class_weight="balanced")`
+ * solved to convergence). A window with a single class gives that class
+ * probability 1 (spec section 10).
+ */
+export function logisticExact(
+  X: Float64Array,
+  n: number,
+  f: number,
+  y: Uint8Array,
+  C: number,
+  xNew: Float64Array,
+): number {
+  let ones = 0;
+  for (const v of y) ones += v;
+  if (ones === 0) return 0;
+  if (ones === n) return 1;
+  const { mean, scale } = standardiser(X, n, f);
+  const Z = standardise(X, n, f, mean, scale);
+  const { beta } = logisticNewton(Z, n, f, y, balancedWeights(y), C);
+  let eta = beta[f];
+  for (let j = 0; j < f; j++) eta += beta[j] * ((xNew[j] - mean[j]) / scale[j]);
+  return 1 / (1 + Math.exp(-eta));
+}

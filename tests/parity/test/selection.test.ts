@@ -1,0 +1,48 @@
+/**
+ * The whole reference run (spec sections 6-8) on all 59 candidates: grid
+ * names and order, the selected candidate per objective and the promotion.
+ * The reference selects ml_dual_ridge candidates (deterministic), so the
+ * selections must equal the reference's exactly (parity README).
+ */
+import { builtinGrid, builtinRegistry } from '@step4/cli';
+import { DEFAULT_RUN_OPTIONS, OBJECTIVES, RUN_ALL_DD_CAPS, dynamicScore, prepareRun, runAll } from '@step4/core';
+import { referenceRobustness } from '@step4/robustness';
+import { describe, expect, it } from 'vitest';
+import { embeddedPanel, reference } from './fixtures.js';
+
+const registry = builtinRegistry();
+const grid = builtinGrid(registry);
+const result = await runAll(grid, registry, prepareRun(embeddedPanel(), DEFAULT_RUN_OPTIONS), referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 }), {
+  promoteDdCap: 0.3,
+});
+
+describe('run-all on all 59 candidates (spec sections 7-8)', () => {
+  it('has the reference grid, names and order', () => {
+    expect(grid.map((c) => c.name)).toEqual(Object.keys(reference.candidates));
+    for (const c of grid) expect({ ...c }).toEqual(reference.candidates[c.name].config);
+  });
+
+  it('simulates every candidate', () => {
+    expect(result.evaluated.filter((c) => c.error)).toEqual([]);
+  });
+
+  it.each(OBJECTIVES)('%s selects the reference candidate with the reference dd cap', (objective) => {
+    const run = result.runs.find((r) => r.objective === objective)!;
+    expect(run.ddCap).toBe(reference.objectives[objective].dd_cap);
+    expect(RUN_ALL_DD_CAPS[objective]).toBe(reference.objectives[objective].dd_cap);
+    expect(run.selected.candidate.config.name).toBe(reference.objectives[objective].selected);
+    // The selected candidate's gate result is a deterministic candidate's: it must match too.
+    expect(run.selected.robustPass).toBe(reference.candidates[run.selected.candidate.config.name].robust_pass[objective]);
+  });
+
+  it('promotes the reference objectives; the dynamic score matches to 1e-6', () => {
+    const p = result.promotion;
+    expect(p.promoted.objective).toBe(reference.run_all.promoted_objective);
+    expect('objective' in p.dynamic && p.dynamic.objective).toBe(reference.run_all.promoted_dynamic_objective);
+    const dyn = p.dynamic as { objective: string; score: number };
+    const expected = reference.run_all.promoted_dynamic_score as number;
+    expect(Math.abs(dyn.score - expected) / expected).toBeLessThan(1e-6);
+    const run = result.runs.find((r) => r.objective === dyn.objective)!;
+    expect(dynamicScore(run.selected.candidate.metrics!)).toBe(dyn.score);
+  });
+});
