@@ -14,3 +14,5 @@ export function forestEngine(name: ForestEngineName = 'typed'): ForestEngine {
 export * from './batch.js';
 export * from './training.js';
 export * from './linear.js';
+export * from './tf-backend.js';
+export * from './tf-solve.js';

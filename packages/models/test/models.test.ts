@@ -26,7 +26,10 @@ function rand(seed: number) {
 function problem(n: number, f: number, seed: number) {
   const r = rand(seed);
   const X = Float64Array.from({ length: n * f }, () => r() * 2 - 1);
-  const y = Float64Array.from({ length: n }, (_, i) => 0.3 * X[i * f] - 0.2 * X[i * f + 1] + 0.1 * (r() - 0.5));
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => 0.3 * X[i * f] - 0.2 * X[i * f + 1] + 0.1 * (r() - 0.5),
+  );
   return { X, y, xNew: Float64Array.from({ length: f }, () => r() - 0.5) };
 }
 
@@ -34,8 +37,15 @@ describe('float64 solvers', () => {
   it('solves SPD systems by Cholesky', () => {
     const A = Float64Array.from([4, 2, 0.6, 2, 5, 1, 0.6, 1, 3]);
     const x = solveSpd(A, Float64Array.from([1, 2, 3]), 3);
-    const ref = solve(new Matrix([[4, 2, 0.6], [2, 5, 1], [0.6, 1, 3]]), Matrix.columnVector([1, 2, 3])).to1DArray();
-    x.forEach((v, i) => expect(v).toBeCloseTo(ref[i], 13));
+    const ref = solve(
+      new Matrix([
+        [4, 2, 0.6],
+        [2, 5, 1],
+        [0.6, 1, 3],
+      ]),
+      Matrix.columnVector([1, 2, 3]),
+    ).to1DArray();
+    for (const [i, v] of x.entries()) expect(v).toBeCloseTo(ref[i], 13);
   });
 
   it('standardises with the population std and gives a constant column scale 1', () => {
@@ -96,22 +106,38 @@ describe('random forests', () => {
   const r = rand(77);
   const X = Float64Array.from({ length: n * f }, () => r() * 2 - 1);
   const y = Int32Array.from({ length: n }, (_, i) => (X[i * f + 3] > 0 ? 1 : 0));
-  const xNew = Float64Array.from([...Array(f)].map((_, j) => (j === 3 ? 0.8 : 0)).concat([...Array(f)].map((_, j) => (j === 3 ? -0.8 : 0))));
-  const params = { nTrees: 220, maxDepth: 4, minSamplesLeaf: 4, maxFeatures: 'sqrt' as const, classWeight: 'balanced_subsample' as const, seed: 42 };
+  const xNew = Float64Array.from(
+    [...Array(f)]
+      .map((_, j) => (j === 3 ? 0.8 : 0))
+      .concat([...Array(f)].map((_, j) => (j === 3 ? -0.8 : 0))),
+  );
+  const params = {
+    nTrees: 220,
+    maxDepth: 4,
+    minSamplesLeaf: 4,
+    maxFeatures: 'sqrt' as const,
+    classWeight: 'balanced_subsample' as const,
+    seed: 42,
+  };
 
-  it.each(['typed', 'ml-random-forest'] as const)('%s: learns a separable rule, probabilities sum to 1', (name) => {
-    const p = forestEngine(name).fitPredictProba(X, n, f, y, 2, xNew, params);
-    expect(p[0] + p[1]).toBeCloseTo(1, 12);
-    expect(p[2] + p[3]).toBeCloseTo(1, 12);
-    // ml-random-forest samples features once per tree, so fewer of its trees see feature 3.
-    expect(p[1] - p[3]).toBeGreaterThan(name === 'typed' ? 0.3 : 0.1);
-  });
+  it.each(['typed', 'ml-random-forest'] as const)(
+    '%s: learns a separable rule, probabilities sum to 1',
+    (name) => {
+      const p = forestEngine(name).fitPredictProba(X, n, f, y, 2, xNew, params);
+      expect(p[0] + p[1]).toBeCloseTo(1, 12);
+      expect(p[2] + p[3]).toBeCloseTo(1, 12);
+      // ml-random-forest samples features once per tree, so fewer of its trees see feature 3.
+      expect(p[1] - p[3]).toBeGreaterThan(name === 'typed' ? 0.3 : 0.1);
+    },
+  );
 
   it('typed: the same seed gives the same bits, another seed other numbers', () => {
     const e = forestEngine('typed');
     const a = e.fitPredictProba(X, n, f, y, 2, xNew, params);
     expect(Array.from(e.fitPredictProba(X, n, f, y, 2, xNew, params))).toEqual(Array.from(a));
-    expect(Array.from(e.fitPredictProba(X, n, f, y, 2, xNew, { ...params, seed: 7 }))).not.toEqual(Array.from(a));
+    expect(Array.from(e.fitPredictProba(X, n, f, y, 2, xNew, { ...params, seed: 7 }))).not.toEqual(
+      Array.from(a),
+    );
   });
 
   it('typed: balanced_subsample lifts a 10% minority class above its base rate on uninformative features', () => {
@@ -124,7 +150,9 @@ describe('random forests', () => {
       return s / (p.length / 2);
     };
     const balanced = mean(forestEngine('typed').fitPredictProba(noise, n, f, yImb, 2, probe, params));
-    const plain = mean(forestEngine('typed').fitPredictProba(noise, n, f, yImb, 2, probe, { ...params, classWeight: null }));
+    const plain = mean(
+      forestEngine('typed').fitPredictProba(noise, n, f, yImb, 2, probe, { ...params, classWeight: null }),
+    );
     // Unweighted leaves follow the 10% base rate; balanced weights count each minority row 9x more.
     expect(plain).toBeLessThan(0.15);
     expect(balanced).toBeGreaterThan(1.5 * plain);
@@ -137,7 +165,10 @@ describe('random forests', () => {
     // Bootstrap rows differ per seed; with min leaf 4 of at most 8 distinct rows, any split is 4/4 or none,
     // so row 2.5 and row 3.5 always land in the same leaf.
     for (let seed = 1; seed < 20; seed++) {
-      const p = forestEngine('typed').fitPredictProba(X1, 8, 1, y1, 2, Float64Array.from([2.5, 3.5]), { ...stump, seed });
+      const p = forestEngine('typed').fitPredictProba(X1, 8, 1, y1, 2, Float64Array.from([2.5, 3.5]), {
+        ...stump,
+        seed,
+      });
       expect(p[1]).toBe(p[3]);
     }
   });

@@ -22,6 +22,12 @@ export interface ConformanceOptions {
   readonly seed?: number;
   /** How many cut months to perturb at, spread over the walk-forward range (default 4). */
   readonly cuts?: number;
+  /**
+   * How many months (spread over the range, first and last included) to
+   * re-decide one at a time with `decide` when the family also has
+   * `decidePath` (default 12; Infinity checks every month).
+   */
+  readonly stepwiseMonths?: number;
 }
 
 export interface ConformanceCheck {
@@ -163,7 +169,9 @@ export async function runConformance(
 
       if (family.decidePath) {
         const table = buildFeatureTable(panel);
-        for (const [k, i] of walkForwardSteps(table, minHistory).entries()) {
+        const allSteps = walkForwardSteps(table, minHistory);
+        for (const k of spread(allSteps.length, options.stepwiseMonths ?? 12)) {
+          const i = allSteps[k];
           const stepwise = await family.decide(decisionContext(table, i, seed), config);
           if (!same(stepwise, base.decisions[k])) {
             fail(
@@ -222,4 +230,13 @@ function compareUpTo(
     const b = other.months[k] === base.months[k] ? other.decisions[k] : undefined;
     if (!b || !same(base.decisions[k], b)) onDiff(base.months[k], base.decisions[k], b);
   }
+}
+
+/** Up to `count` indices in [0, n), evenly spread, first and last included. */
+function spread(n: number, count: number): number[] {
+  if (count >= n) return Array.from({ length: n }, (_, k) => k);
+  if (count <= 1) return n > 0 ? [n - 1] : [];
+  const out = new Set<number>();
+  for (let j = 0; j < count; j++) out.add(Math.round((j * (n - 1)) / (count - 1)));
+  return [...out];
 }

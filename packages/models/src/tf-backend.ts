@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+let ready: Promise<TfBackendName> | undefined;
+
+async function tryNative(): Promise<boolean> {
+  try {
+    // Optional dependency: its install script downloads libtensorflow, so it is often absent.
+    // A module name in a variable keeps bundlers and TypeScript from requiring it.
+    const name = '@tensorflow/tfjs-node';
+    await import(name);
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    // One thread: the CLI already runs one worker per core, and results must not depend on threading.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasm.setWasmPaths(`${dist}/`);
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pick the TensorFlow.js backend once: tfjs-node when it is installed and
+ * built, else the WebAssembly backend, else the plain JavaScript one.
+ * `STEP4_TF_BACKEND=cpu|wasm|tensorflow` forces one.
+ */
+export function tfReady(): Promise<TfBackendName> {
+  ready ??= (async () => {
+    const forced = process.env.STEP4_TF_BACKEND as TfBackendName | undefined;
+    if (forced === 'cpu') {
+      await tf.setBackend('cpu');
+      return 'cpu';
+    }
+    if ((!forced || forced === 'tensorflow') && (await tryNative())) return 'tensorflow';
+    if ((!forced || forced === 'wasm') && (await tryWasm())) return 'wasm';
+    await tf.setBackend('cpu');
+    return 'cpu';
+  })().then(async (name) => {
+    await tf.ready();
+    return name;
+  });
+  return ready;
+}
+
+/** Switch backends (tests and benchmarks); later calls of `tfReady` report it. */
+export async function useTfBackend(name: TfBackendName): Promise<boolean> {
+  const ok =
+    name === 'tensorflow'
+      ? await tryNative()
+      : name === 'wasm'
+        ? await tryWasm()
+        : await tf.setBackend('cpu');
+  if (ok) {
+    await tf.ready();
+    ready = Promise.resolve(name);
+  }
+  return ok;
+}
+
+export { tf };
