@@ -14,7 +14,9 @@ import {
   alignSleeves,
   isInputError,
   loadSleeveTable,
+  type CandidateConfig,
   type EvaluatedCandidate,
+  decisionGroups,
   evaluateCandidates,
   prepareRun,
   runInWorkers,
@@ -259,15 +261,20 @@ async function simulate(
   let evaluated: EvaluatedCandidate[];
   if (o.jobs > 1 && grid.length > 1) {
     // Each candidate is simulated in a worker; results come back in grid order, identical to a serial run.
+    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker.
     let done = 0;
-    evaluated = await runInWorkers<(typeof grid)[number], EvaluatedCandidate>({
+    const groups = decisionGroups(grid);
+    const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: { panel, options: prepared.options, bootstrap },
-      tasks: grid,
+      tasks: groups,
       jobs: o.jobs,
-      onResult: (_i, c) =>
-        progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error }),
+      onResult: (_i, cs) => {
+        for (const c of cs) progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error });
+      },
     });
+    const byName = new Map(results.flat().map((c) => [c.config.name, c]));
+    evaluated = grid.map((c) => byName.get(c.name)!);
   } else {
     evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness(bootstrap), progress);
   }

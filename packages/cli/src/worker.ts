@@ -18,7 +18,7 @@ export interface WorkerSetup {
 }
 
 // A worker rebuilds the same registry, features and probe from plain data,
-// then simulates the candidates it is handed, one at a time.
+// then simulates the groups of candidates it is handed (candidates that share decisions).
 serveWorkerTasks(
   (data) => {
     const setup = data as WorkerSetup;
@@ -28,6 +28,9 @@ serveWorkerTasks(
       probe: referenceRobustness(setup.bootstrap),
     };
   },
-  (s, config: CandidateConfig): Promise<EvaluatedCandidate> =>
-    evaluateCandidate(config, s.registry, s.prepared, s.probe),
+  async (s, group: CandidateConfig[]): Promise<EvaluatedCandidate[]> => {
+    const out: EvaluatedCandidate[] = [];
+    for (const config of group) out.push(await evaluateCandidate(config, s.registry, s.prepared, s.probe));
+    return out;
+  },
 );

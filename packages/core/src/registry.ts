@@ -173,3 +173,29 @@ export function validateGrid(grid: readonly CandidateConfig[], registry: FamilyR
     seen.add(c.name);
   }
 }
+
+const POSITION_KEYS = new Set([
+  'min_w', 'max_w', 'smoothing', 'max_step', 'gross_base', 'gross_conf_scale',
+  'max_gross', 'target_vol', 'vol_lb', 'turn_cost_bps', 'gross_cost_bps',
+]);
+
+/**
+ * Candidates whose decisions are the same (same family, same non-position
+ * parameters), in grid order of first appearance. Families may reuse decisions
+ * within a group (e.g. an ML fit shared by every leverage cap), so a group is
+ * best simulated in one place.
+ */
+export function decisionGroups(grid: readonly CandidateConfig[]): CandidateConfig[][] {
+  const groups = new Map<string, CandidateConfig[]>();
+  for (const c of grid) {
+    const key = JSON.stringify(
+      Object.keys(c)
+        .filter((k) => k !== 'name' && !POSITION_KEYS.has(k))
+        .sort()
+        .map((k) => [k, c[k]]),
+    );
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(c);
+  }
+  return [...groups.values()];
+}

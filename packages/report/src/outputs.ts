@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ObjectiveRun, type RunAllResult, benchmarks } from '@step4/core';
 import { writeDirAtomically } from './atomic-dir.js';
@@ -153,7 +153,6 @@ export async function writeRunAllOutputs(
   options: OutputOptions = {},
 ): Promise<Record<string, string>> {
   const { promotion } = result;
-  const runOf = (o: string) => result.runs.find((r) => r.objective === o)!;
   const finalOutputs: Record<string, string> = {
     chart: `final/backtest/${OUTPUT_FILES.chart}`,
     monthly_table: `final/backtest/${OUTPUT_FILES.monthlyTable}`,
@@ -173,15 +172,10 @@ export async function writeRunAllOutputs(
     for (const k of Object.keys(finalOutputs)) if (k.endsWith('chart')) delete finalOutputs[k];
   await writeDirAtomically(outDir, async (tmp) => {
     for (const run of result.runs) await writeRun(join(tmp, run.objective), run, result, manifest, options);
-    await writeRun(join(tmp, 'final'), runOf(promotion.promoted.objective), result, manifest, options);
+    // The promoted runs are copies of their objective's folder.
+    await cp(join(tmp, promotion.promoted.objective), join(tmp, 'final'), { recursive: true });
     if ('objective' in promotion.dynamic) {
-      await writeRun(
-        join(tmp, 'final_dynamic'),
-        runOf(promotion.dynamic.objective),
-        result,
-        manifest,
-        options,
-      );
+      await cp(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'), { recursive: true });
     }
     await writeFile(
       join(tmp, 'final', OUTPUT_FILES.runReport),
