@@ -28,7 +28,9 @@ async function time(fn, repeat = 3) {
 }
 
 const backend = await tfReady();
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, TensorFlow.js backend ${backend}`);
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, TensorFlow.js backend ${backend}`,
+);
 const prepared = prepareRun(referencePanel(), DEFAULT_RUN_OPTIONS);
 const opts = { minHistory: 24, seed: 42 };
 const grid = builtinGrid(builtinRegistry());
@@ -42,28 +44,51 @@ for (const { family } of builtinRegistry().list()) {
     const fresh = builtinRegistry().get(family.meta.name);
     decisions = (await familyDecisions(fresh, config, prepared.table, opts)).length;
   });
-  console.log(`${family.meta.name.padEnd(16)}${config.name.padEnd(24)}${((decisions / ms) * 1000).toFixed(0).padStart(6)}   ${ms.toFixed(1).padStart(8)}`);
+  console.log(
+    `${family.meta.name.padEnd(16)}${config.name.padEnd(24)}${((decisions / ms) * 1000).toFixed(0).padStart(6)}   ${ms.toFixed(1).padStart(8)}`,
+  );
 }
 
 // Forest engines on one 48 x 17 window with the ml_rf settings.
 const f = 17;
 const n = 48;
 const X = prepared.table.features.slice(0, n * f);
-const y = Int32Array.from({ length: n }, (_, i) => (prepared.table.retA[i + 1] > prepared.table.retB[i + 1] ? 1 : 0));
+const y = Int32Array.from({ length: n }, (_, i) =>
+  prepared.table.retA[i + 1] > prepared.table.retB[i + 1] ? 1 : 0,
+);
 const xNew = prepared.table.features.slice(n * f, (n + 1) * f);
-const params = { nTrees: 220, maxDepth: 4, minSamplesLeaf: 4, maxFeatures: 'sqrt', classWeight: 'balanced_subsample', seed: 42 };
+const params = {
+  nTrees: 220,
+  maxDepth: 4,
+  minSamplesLeaf: 4,
+  maxFeatures: 'sqrt',
+  classWeight: 'balanced_subsample',
+  seed: 42,
+};
 const forestMs = {};
 for (const name of ['typed', 'ml-random-forest']) {
-  forestMs[name] = await time(() => forestEngine(name).fitPredictProba(X, n, f, y, 2, xNew, params), name === 'typed' ? 15 : 5);
+  forestMs[name] = await time(
+    () => forestEngine(name).fitPredictProba(X, n, f, y, 2, xNew, params),
+    name === 'typed' ? 15 : 5,
+  );
 }
-const ref = readFileSync(new URL('../fixtures/parity/paths.csv', import.meta.url), 'utf8').trim().split('\n');
+const ref = readFileSync(new URL('../fixtures/parity/paths.csv', import.meta.url), 'utf8')
+  .trim()
+  .split('\n');
 const cols = ref[0].split(',');
-const refW = ref.slice(1).map((l) => l.split(',')).filter((c) => c[0] === 'ml_rf_lb24_g1_0').map((c) => Number(c[cols.indexOf('policy_w_raw')]));
+const refW = ref
+  .slice(1)
+  .map((l) => l.split(','))
+  .filter((c) => c[0] === 'ml_rf_lb24_g1_0')
+  .map((c) => Number(c[cols.indexOf('policy_w_raw')]));
 function agreement(a, b) {
   const k = b.length;
   const ma = a.reduce((s, v) => s + v, 0) / k;
   const mb = b.reduce((s, v) => s + v, 0) / k;
-  let sab = 0, saa = 0, sbb = 0, mad = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0,
+    mad = 0;
   for (let i = 0; i < k; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -72,14 +97,23 @@ function agreement(a, b) {
   }
   return { corr: sab / Math.sqrt(saa * sbb), mad: mad / k };
 }
-console.log('\nforest engine      ms per 220-tree forest (48 x 17)   ml_rf_lb24 vs reference: correlation, mean abs diff');
+console.log(
+  '\nforest engine      ms per 220-tree forest (48 x 17)   ml_rf_lb24 vs reference: correlation, mean abs diff',
+);
 const config = grid.find((c) => c.name === 'ml_rf_lb24_g1_0');
 for (const name of ['typed', 'ml-random-forest']) {
   const decisions = await familyDecisions(mlRfFamily({ engine: name }), config, prepared.table, opts);
-  const a = agreement(decisions.map((d) => d.wRaw), refW);
-  console.log(`${name.padEnd(19)}${forestMs[name].toFixed(2).padStart(10)}                          ${a.corr.toFixed(3)}, ${a.mad.toFixed(3)}`);
+  const a = agreement(
+    decisions.map((d) => d.wRaw),
+    refW,
+  );
+  console.log(
+    `${name.padEnd(19)}${forestMs[name].toFixed(2).padStart(10)}                          ${a.corr.toFixed(3)}, ${a.mad.toFixed(3)}`,
+  );
 }
-console.log(`typed forest speed-up over ml-random-forest: ${(forestMs['ml-random-forest'] / forestMs.typed).toFixed(1)}x`);
+console.log(
+  `typed forest speed-up over ml-random-forest: ${(forestMs['ml-random-forest'] / forestMs.typed).toFixed(1)}x`,
+);
 console.log('(scikit-learn re-seeded reaches correlation 0.955-0.967, mean abs diff 0.026-0.029)');
 
 const probe = referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 });
@@ -87,7 +121,9 @@ const inProcess = await time(() => {
   const registry = builtinRegistry();
   return runAll(builtinGrid(registry), registry, prepared, probe);
 }, 1);
-console.log(`\nrun-all in process, one thread (${grid.length} candidates, 4 objectives, 1200 bootstrap samples): ${(inProcess / 1000).toFixed(2)} s`);
+console.log(
+  `\nrun-all in process, one thread (${grid.length} candidates, 4 objectives, 1200 bootstrap samples): ${(inProcess / 1000).toFixed(2)} s`,
+);
 
 const out = mkdtempSync(join(tmpdir(), 'step4-bench-'));
 const bin = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname;
@@ -95,11 +131,19 @@ for (const jobs of [1, cpus().length]) {
   const wall = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [bin, 'run-all', '--quiet', '--jobs', String(jobs), '--out-dir', join(out, `run${jobs}-${i}`)], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'run-all', '--quiet', '--jobs', String(jobs), '--out-dir', join(out, `run${jobs}-${i}`)],
+      { encoding: 'utf8' },
+    );
     wall.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(r.stderr);
   }
-  console.log(`step4 run-all wall time with all outputs, --jobs ${jobs} (median of 3): ${(median(wall) / 1000).toFixed(2)} s`);
+  console.log(
+    `step4 run-all wall time with all outputs, --jobs ${jobs} (median of 3): ${(median(wall) / 1000).toFixed(2)} s`,
+  );
 }
 rmSync(out, { recursive: true, force: true });
-console.log('target: under 15 s on a 2-core machine; the reference Python implementation takes ~26 min there');
+console.log(
+  'target: under 15 s on a 2-core machine; the reference Python implementation takes ~26 min there',
+);

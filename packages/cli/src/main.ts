@@ -270,7 +270,8 @@ async function simulate(
       tasks: groups,
       jobs: o.jobs,
       onResult: (_i, cs) => {
-        for (const c of cs) progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error });
+        for (const c of cs)
+          progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error });
       },
     });
     const byName = new Map(results.flat().map((c) => [c.config.name, c]));

@@ -175,8 +175,17 @@ export function validateGrid(grid: readonly CandidateConfig[], registry: FamilyR
 }
 
 const POSITION_KEYS = new Set([
-  'min_w', 'max_w', 'smoothing', 'max_step', 'gross_base', 'gross_conf_scale',
-  'max_gross', 'target_vol', 'vol_lb', 'turn_cost_bps', 'gross_cost_bps',
+  'min_w',
+  'max_w',
+  'smoothing',
+  'max_step',
+  'gross_base',
+  'gross_conf_scale',
+  'max_gross',
+  'target_vol',
+  'vol_lb',
+  'turn_cost_bps',
+  'gross_cost_bps',
 ]);
 
 /**
