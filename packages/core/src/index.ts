@@ -2,6 +2,7 @@ export * from './contract.js';
 export * from './errors.js';
 export * from './panel.js';
 export * from './stats.js';
+export * from './random.js';
 export * from './features.js';
 export * from './harness.js';
 export * from './metrics.js';

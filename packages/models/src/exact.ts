@@ -81,6 +81,19 @@ export function ridgeExact(
 ): number[] {
   const { mean, scale } = standardiser(X, n, f);
   const Z = standardise(X, n, f, mean, scale);
+  const A = ridgeGram(Z, n, f, alpha);
+  const zNew = Float64Array.from(xNew, (v, j) => (v - mean[j]) / scale[j]);
+  return targets.map((y) => {
+    const { rhs, mean: ym } = centredRhs(Z, n, f, y);
+    const w = solveSpd(A, rhs, f);
+    let p = ym;
+    for (let a = 0; a < f; a++) p += w[a] * zNew[a];
+    return p;
+  });
+}
+
+/** Z'Z + alpha I of standardised features (the ridge normal equations, intercept handled by centring). */
+export function ridgeGram(Z: Float64Array, n: number, f: number, alpha: number): Float64Array {
   const A = new Float64Array(f * f);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < f; a++) {
@@ -92,18 +105,22 @@ export function ridgeExact(
     for (let b = 0; b < a; b++) A[b * f + a] = A[a * f + b];
     A[a * f + a] += alpha;
   }
-  const zNew = Float64Array.from(xNew, (v, j) => (v - mean[j]) / scale[j]);
-  return targets.map((y) => {
-    let ym = 0;
-    for (let i = 0; i < n; i++) ym += y[i];
-    ym /= n;
-    const rhs = new Float64Array(f);
-    for (let i = 0; i < n; i++) for (let a = 0; a < f; a++) rhs[a] += Z[i * f + a] * (y[i] - ym);
-    const w = solveSpd(A, rhs, f);
-    let p = ym;
-    for (let a = 0; a < f; a++) p += w[a] * zNew[a];
-    return p;
-  });
+  return A;
+}
+
+/** Z'(y - mean(y)) and mean(y): the ridge right-hand side; the mean is the intercept. */
+export function centredRhs(
+  Z: Float64Array,
+  n: number,
+  f: number,
+  y: ArrayLike<number>,
+): { rhs: Float64Array; mean: number } {
+  let ym = 0;
+  for (let i = 0; i < n; i++) ym += y[i];
+  ym /= n;
+  const rhs = new Float64Array(f);
+  for (let i = 0; i < n; i++) for (let a = 0; a < f; a++) rhs[a] += Z[i * f + a] * (y[i] - ym);
+  return { rhs, mean: ym };
 }
 
 /** "balanced" class weights n / (2 * count_c) of binary labels, as sample weights. */
@@ -142,36 +159,57 @@ export function logisticNewton(
   const beta = start ? Float64Array.from(start) : new Float64Array(m);
   const grad = new Float64Array(m);
   const H = new Float64Array(m * m);
-  const row = new Float64Array(m);
   let gnorm = Number.POSITIVE_INFINITY;
   let it = 0;
   for (; it < 100; it++) {
-    grad.fill(0);
-    H.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < f; j++) row[j] = Z[i * f + j];
-      row[f] = 1;
-      let eta = 0;
-      for (let j = 0; j < m; j++) eta += row[j] * beta[j];
-      const p = 1 / (1 + Math.exp(-eta));
-      const g = C * sw[i] * (p - y[i]);
-      const h = C * sw[i] * p * (1 - p);
-      for (let a = 0; a < m; a++) {
-        grad[a] += g * row[a];
-        for (let b = 0; b <= a; b++) H[a * m + b] += h * row[a] * row[b];
-      }
-    }
-    for (let a = 0; a < f; a++) {
-      grad[a] += beta[a];
-      H[a * m + a] += 1;
-    }
-    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
-    gnorm = Math.sqrt(grad.reduce((s, g) => s + g * g, 0));
+    gnorm = logisticGradientHessian(Z, n, f, y, sw, C, beta, grad, H);
     if (gnorm <= tol) break;
     const step = solveSpd(H, grad, m);
     for (let a = 0; a < m; a++) beta[a] -= step[a];
   }
   return { beta, iterations: it, gradientNorm: gnorm };
+}
+
+/**
+ * Gradient and Hessian of C * sum_i sw_i * logloss_i + 0.5 |w|^2 at beta
+ * (coefficients, then the unpenalised intercept), written into grad (m) and
+ * H (m x m, m = f + 1). Returns the gradient norm.
+ */
+export function logisticGradientHessian(
+  Z: Float64Array,
+  n: number,
+  f: number,
+  y: ArrayLike<number>,
+  sw: Float64Array,
+  C: number,
+  beta: Float64Array,
+  grad: Float64Array,
+  H: Float64Array,
+): number {
+  const m = f + 1;
+  grad.fill(0);
+  H.fill(0);
+  for (let i = 0; i < n; i++) {
+    const o = i * f;
+    let eta = beta[f];
+    for (let j = 0; j < f; j++) eta += Z[o + j] * beta[j];
+    const p = 1 / (1 + Math.exp(-eta));
+    const g = C * sw[i] * (p - y[i]);
+    const h = C * sw[i] * p * (1 - p);
+    for (let a = 0; a < m; a++) {
+      const ra = a < f ? Z[o + a] : 1;
+      grad[a] += g * ra;
+      for (let b = 0; b <= a; b++) H[a * m + b] += h * ra * (b < f ? Z[o + b] : 1);
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    grad[a] += beta[a];
+    H[a * m + a] += 1;
+  }
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
+  let s = 0;
+  for (let a = 0; a < m; a++) s += grad[a] * grad[a];
+  return Math.sqrt(s);
 }
 
 /**

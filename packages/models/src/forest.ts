@@ -1,3 +1,5 @@
+import { SeededRandom } from '@step4/core';
+
 /**
  * A random forest classifier written for small walk-forward windows
  * (<= 48 rows x 17 features), on typed arrays, following scikit-learn's
@@ -38,53 +40,6 @@ export interface ForestEngine {
     xNew: Float64Array,
     params: ForestParams,
   ): Float64Array;
-}
-
-/** xoshiro128** seeded by splitmix32: fast, 32-bit, deterministic. */
-class Xoshiro128 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    const next = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-  }
-  nextUint32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d >>> 0, 11);
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    return r;
-  }
-  /** Uniform integer in [0, n) by rejection (no modulo bias). */
-  nextInt(n: number): number {
-    const limit = 0x100000000 - (0x100000000 % n);
-    let x = this.nextUint32();
-    while (x >= limit) x = this.nextUint32();
-    return x % n;
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /** Reusable buffers for growing trees on one problem size. */
@@ -138,7 +93,7 @@ function bestSplit(
   to: number,
   maxFeatures: number,
   minLeaf: number,
-  rng: Xoshiro128,
+  rng: SeededRandom,
 ): NodeSplit | null {
   const { f, k, w, order, features, leftW, totalW } = wk;
   totalW.fill(0);
@@ -234,7 +189,7 @@ function growTree(
   m: number,
   params: ForestParams,
   maxFeatures: number,
-  rng: Xoshiro128,
+  rng: SeededRandom,
 ): void {
   const { f, k } = wk;
   // The new rows descend with the node being grown, so no tree is stored.
@@ -287,9 +242,9 @@ export const typedForest: ForestEngine = {
     const maxFeatures =
       params.maxFeatures === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(f))) : params.maxFeatures;
     const classCount = new Float64Array(k);
-    const master = new Xoshiro128(params.seed);
+    const master = new SeededRandom(params.seed);
     for (let t = 0; t < params.nTrees; t++) {
-      const rng = new Xoshiro128(master.nextUint32());
+      const rng = new SeededRandom(master.nextUint32());
       wk.count.fill(0);
       for (let i = 0; i < n; i++) wk.count[rng.nextInt(n)]++;
       // balanced_subsample: class weights from this tree's bootstrap sample.

@@ -1,5 +1,12 @@
 import type { WindowBatch } from './batch.js';
-import { balancedWeights, standardise, standardiser } from './exact.js';
+import {
+  balancedWeights,
+  centredRhs,
+  logisticGradientHessian,
+  ridgeGram,
+  standardise,
+  standardiser,
+} from './exact.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
@@ -54,26 +61,13 @@ export async function ridgePredictBatch(
   const means = targets.map(() => new Float64Array(W));
   windows.forEach(({ Z }, k) => {
     const n = batch.rows[k];
-    const gram = new Float64Array(f * f);
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < f; a++) {
-        const za = Z[i * f + a];
-        for (let c = 0; c <= a; c++) gram[a * f + c] += za * Z[i * f + c];
-      }
-    }
-    for (let a = 0; a < f; a++) {
-      for (let c = 0; c < a; c++) gram[c * f + a] = gram[a * f + c];
-      gram[a * f + a] += alpha;
-    }
+    const gram = ridgeGram(Z, n, f, alpha);
     targets.forEach((y, t) => {
       const e = k * T + t;
       A.set(gram, e * f * f);
-      const ys = y.subarray(off[k], off[k + 1]);
-      let ym = 0;
-      for (let i = 0; i < n; i++) ym += ys[i];
-      ym /= n;
-      means[t][k] = ym;
-      for (let i = 0; i < n; i++) for (let a = 0; a < f; a++) b[e * f + a] += Z[i * f + a] * (ys[i] - ym);
+      const { rhs, mean } = centredRhs(Z, n, f, y.subarray(off[k], off[k + 1]));
+      b.set(rhs, e * f);
+      means[t][k] = mean;
     });
   });
   const w = solveSpdBatchMixed({ count: W * T, size: f, A, b });
@@ -151,7 +145,6 @@ export async function logisticPredictBatch(
     active.push({ k, n, Z, zNew, y: yk, sw: balancedWeights(yk), beta: new Float64Array(m) });
   }
   const all = active;
-  const row = new Float64Array(m);
   for (let iter = 0; iter < 60 && active.length > 0; iter++) {
     const A = new Float64Array(active.length * m * m);
     const g = new Float64Array(active.length * m);
@@ -160,27 +153,7 @@ export async function logisticPredictBatch(
     active.forEach((w, s) => {
       const H = A.subarray(s * m * m, (s + 1) * m * m);
       const grad = g.subarray(s * m, (s + 1) * m);
-      for (let i = 0; i < w.n; i++) {
-        for (let j = 0; j < f; j++) row[j] = w.Z[i * f + j];
-        row[f] = 1;
-        let eta = 0;
-        for (let j = 0; j < m; j++) eta += row[j] * w.beta[j];
-        const p = 1 / (1 + Math.exp(-eta));
-        const gi = C * w.sw[i] * (p - w.y[i]);
-        const hi = C * w.sw[i] * p * (1 - p);
-        for (let a = 0; a < m; a++) {
-          grad[a] += gi * row[a];
-          for (let c = 0; c <= a; c++) H[a * m + c] += hi * row[a] * row[c];
-        }
-      }
-      for (let a = 0; a < f; a++) {
-        grad[a] += w.beta[a];
-        H[a * m + a] += 1;
-      }
-      for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) H[c * m + a] = H[a * m + c];
-      let gnorm = 0;
-      for (let a = 0; a < m; a++) gnorm += grad[a] * grad[a];
-      if (Math.sqrt(gnorm) > 1e-12) {
+      if (logisticGradientHessian(w.Z, w.n, f, w.y, w.sw, C, w.beta, grad, H) > 1e-12) {
         still.push(w);
         systems.push(s);
       }

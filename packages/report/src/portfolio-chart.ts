@@ -218,7 +218,12 @@ function panelsSpec(input: ChartInput): TopLevelSpec {
             mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
             encoding: {
               x,
-              y: { field: 'value', type: 'quantitative', title: 'weight / gross', scale: { domain: [0, Math.max(1.1, ...input.grossLeverage) + 0.05] } },
+              y: {
+                field: 'value',
+                type: 'quantitative',
+                title: 'weight / gross',
+                scale: { domain: [0, Math.max(1.1, ...input.grossLeverage) + 0.05] },
+              },
               color: {
                 field: 'series',
                 type: 'nominal',

@@ -1,5 +1,4 @@
-import { percentile } from '@step4/core';
-import { SeededRandom } from './random.js';
+import { SeededRandom, percentile } from '@step4/core';
 
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */

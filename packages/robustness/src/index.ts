@@ -3,7 +3,7 @@ import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl } from './bootstr
 import { costStressAvgMonthlyPnl } from './stress.js';
 
 export * from './bootstrap.js';
-export * from './random.js';
+export { SeededRandom } from '@step4/core';
 export * from './stress.js';
 
 export const DEFAULT_BOOTSTRAP: BlockBootstrapOptions = Object.freeze({

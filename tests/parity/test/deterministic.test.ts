@@ -9,7 +9,6 @@ import { staticFamily } from '@step4/candidates-static';
 import { heuristicFamily } from '@step4/candidates-heuristic';
 import { regimeGuardFamily } from '@step4/candidates-regime';
 import {
-  type CandidateMetrics,
   DEFAULT_RUN_OPTIONS,
   FamilyRegistry,
   OBJECTIVES,
@@ -23,7 +22,7 @@ import {
 } from '@step4/core';
 import { referenceRobustness } from '@step4/robustness';
 import { describe, expect, it } from 'vitest';
-import { close, embeddedPanel, flatten, readReferenceCsv, reference, referencePaths } from './fixtures.js';
+import { PATH_COLUMNS, close, embeddedPanel, flatten, readReferenceCsv, reference, referenceKeyed, referencePaths } from './fixtures.js';
 
 const registry = new FamilyRegistry().register(staticFamily()).register(heuristicFamily()).register(regimeGuardFamily());
 const grid = [
@@ -34,12 +33,6 @@ const prepared = prepareRun(embeddedPanel(), DEFAULT_RUN_OPTIONS);
 // run-all bootstrap settings of the reference numbers: 1 200 samples, block 6.
 const evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 }));
 const refPaths = referencePaths();
-
-/** Our metrics with the reference's key names for the first sleeve. */
-function referenceKeyed(m: CandidateMetrics): Record<string, unknown> {
-  const { avg_weight_a, weight_std_a, ...rest } = m;
-  return { ...rest, avg_weight_spyqqq: avg_weight_a, weight_std_spyqqq: weight_std_a };
-}
 
 describe('spec section 1-2: split and features', () => {
   it('splits 120 aligned months at index 72 (2022-01-31)', () => {
@@ -81,19 +74,6 @@ describe('spec section 7: the deterministic grid', () => {
   });
 });
 
-const PATH_COLUMNS: [string, keyof NonNullable<(typeof evaluated)[number]['path']>][] = [
-  ['ret_a', 'retA'],
-  ['ret_b', 'retB'],
-  ['weight_a', 'weightA'],
-  ['weight_b', 'weightB'],
-  ['gross_leverage', 'grossLeverage'],
-  ['ret_gross', 'retGross'],
-  ['cost', 'cost'],
-  ['ret_net', 'retNet'],
-  ['turnover_abs', 'turnoverAbs'],
-  ['policy_w_raw', 'policyWRaw'],
-  ['policy_conf', 'policyConf'],
-];
 
 describe.each(evaluated.map((e) => [e.config.name, e] as const))('parity of %s', (name, e) => {
   it('spec section 3-4: every path column matches to 1e-9', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { CandidateMetrics, WalkForwardPath } from '@step4/core';
 import { referencePanel } from '@step4/core/testing';
 
 const dir = new URL('../../../fixtures/parity/', import.meta.url);
@@ -64,4 +65,25 @@ export function flatten(o: Record<string, unknown>, prefix = ''): Record<string,
     else out[`${prefix}${k}`] = v as number;
   }
   return out;
+}
+
+/** Reference path columns and our path fields (spec section 3, parity README). */
+export const PATH_COLUMNS = [
+  ['ret_a', 'retA'],
+  ['ret_b', 'retB'],
+  ['weight_a', 'weightA'],
+  ['weight_b', 'weightB'],
+  ['gross_leverage', 'grossLeverage'],
+  ['ret_gross', 'retGross'],
+  ['cost', 'cost'],
+  ['ret_net', 'retNet'],
+  ['turnover_abs', 'turnoverAbs'],
+  ['policy_w_raw', 'policyWRaw'],
+  ['policy_conf', 'policyConf'],
+] as const satisfies readonly (readonly [string, keyof WalkForwardPath])[];
+
+/** Our metrics with the reference's key names for the first sleeve. */
+export function referenceKeyed(m: CandidateMetrics): Record<string, unknown> {
+  const { avg_weight_a, weight_std_a, ...rest } = m;
+  return { ...rest, avg_weight_spyqqq: avg_weight_a, weight_std_spyqqq: weight_std_a };
 }

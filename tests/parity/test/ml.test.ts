@@ -11,10 +11,10 @@
  */
 import { mlDualRidgeFamily, mlLrFamily, mlRfFamily } from '@step4/candidates-ml';
 import { regimeRfFamily } from '@step4/candidates-regime';
-import { type CandidateMetrics, DEFAULT_RUN_OPTIONS, FamilyRegistry, evaluateCandidates, prepareRun } from '@step4/core';
+import { DEFAULT_RUN_OPTIONS, FamilyRegistry, evaluateCandidates, prepareRun } from '@step4/core';
 import { referenceRobustness } from '@step4/robustness';
 import { describe, expect, it } from 'vitest';
-import { close, embeddedPanel, flatten, reference, referencePaths } from './fixtures.js';
+import { PATH_COLUMNS, close, embeddedPanel, flatten, reference, referenceKeyed, referencePaths } from './fixtures.js';
 
 const families = [mlLrFamily(), mlRfFamily(), regimeRfFamily(), mlDualRidgeFamily()];
 const registry = new FamilyRegistry();
@@ -26,22 +26,6 @@ const byName = new Map(evaluated.map((e) => [e.config.name, e]));
 const refPaths = referencePaths();
 const refRegimeFixed = referencePaths('paths_regime_rf_fixed.csv');
 
-const PATH_COLUMNS = [
-  ['weight_a', 'weightA'],
-  ['weight_b', 'weightB'],
-  ['gross_leverage', 'grossLeverage'],
-  ['ret_gross', 'retGross'],
-  ['cost', 'cost'],
-  ['ret_net', 'retNet'],
-  ['turnover_abs', 'turnoverAbs'],
-  ['policy_w_raw', 'policyWRaw'],
-  ['policy_conf', 'policyConf'],
-] as const;
-
-function referenceKeyed(m: CandidateMetrics): Record<string, unknown> {
-  const { avg_weight_a, weight_std_a, ...rest } = m;
-  return { ...rest, avg_weight_spyqqq: avg_weight_a, weight_std_spyqqq: weight_std_a };
-}
 
 function comparePaths(name: string, tol: number, ref = refPaths.get(name)!) {
   const path = byName.get(name)!.path!;
