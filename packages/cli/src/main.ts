@@ -30,7 +30,14 @@ import {
   writeOptimizeOutputs,
   writeRunAllOutputs,
 } from '@step4/report';
-import { referenceRobustness } from '@step4/robustness';
+import {
+  type OverfittingAnalysis,
+  analyseOverfitting,
+  deflatedSharpeJson,
+  objectiveOverfittingJson,
+  referenceRobustness,
+  runOverfittingJson,
+} from '@step4/robustness';
 import { Command, CommanderError, Option } from 'commander';
 import { builtinGrid, builtinRegistry } from './builtin.js';
 import { progressReporter } from './progress.js';
@@ -62,6 +69,11 @@ interface CommonOptions {
   promoteDdCap: number;
   seed: number;
   jobs: number;
+  financingBpsPerYear: number;
+  bootstrapMethod: 'circular' | 'stationary';
+  pboBlocks: number;
+  maxPbo?: number;
+  minDsr?: number;
   chart: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -157,6 +169,33 @@ function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSam
       42,
     )
     .option(
+      '--financing-bps-per-year <bps>',
+      'yearly financing rate of leverage above 1, in basis points (0 = the reference)',
+      numberOption('--financing-bps-per-year', { min: 0, max: 100_000 }),
+      0,
+    )
+    .addOption(
+      new Option('--bootstrap-method <name>', 'circular blocks (the reference) or the stationary bootstrap')
+        .choices(['circular', 'stationary'])
+        .default('circular'),
+    )
+    .option(
+      '--pbo-blocks <S>',
+      'blocks S of the CSCV behind the probability of backtest overfitting (even)',
+      numberOption('--pbo-blocks', { integer: true, min: 2, max: 24 }),
+      16,
+    )
+    .option(
+      '--max-pbo <x>',
+      'optional gate: objective runs whose PBO is above x are not promoted',
+      numberOption('--max-pbo', { min: 0, max: 1 }),
+    )
+    .option(
+      '--min-dsr <x>',
+      'optional gate: candidates whose deflated Sharpe ratio is below x fail the gate',
+      numberOption('--min-dsr', { min: 0, max: 1 }),
+    )
+    .option(
       '--jobs <n>',
       'worker threads simulating candidates (1 = in this process)',
       numberOption('--jobs', { integer: true, min: 1, max: 256 }),
@@ -221,6 +260,8 @@ function manifestOf(
   result: RunAllResult,
   registry: FamilyRegistry,
   samples: number,
+  analysis: OverfittingAnalysis,
+  notPromotable: Partial<Record<ObjectiveName, string>>,
 ): RunManifest {
   const { panel } = result.prepared;
   return {
@@ -229,7 +270,11 @@ function manifestOf(
     trainRatio: o.trainRatio,
     minHistoryMonths: o.minHistoryMonths,
     seed: o.seed,
-    bootstrap: { samples, blockMonths: o.bootstrapBlockMonths, method: 'circular_block' },
+    bootstrap: {
+      samples,
+      blockMonths: o.bootstrapBlockMonths,
+      method: o.bootstrapMethod === 'stationary' ? 'stationary' : 'circular_block',
+    },
     promoteDdCap: o.promoteDdCap,
     sleeves: panel.names.map((name, i) => ({ name, source: panel.sources[i], sha256: panel.sha256[i] })),
     families: registry
@@ -237,6 +282,23 @@ function manifestOf(
       .map(({ family, source }) => ({ name: family.meta.name, version: family.meta.version, source })),
     packages: packageVersions(),
     generatedAt: new Date().toISOString(),
+    options: {
+      financing_bps_per_year: o.financingBpsPerYear,
+      pbo_blocks: o.pboBlocks,
+      max_pbo: o.maxPbo ?? null,
+      min_dsr: o.minDsr ?? null,
+    },
+    extras: {
+      summary: (run) => ({ overfitting: objectiveOverfittingJson(analysis, run) }),
+      candidate: (name) => {
+        const d = analysis.dsr.get(name);
+        return d ? { deflated_sharpe: deflatedSharpeJson(d) } : undefined;
+      },
+      runReport: {
+        overfitting: runOverfittingJson(analysis, result.runs),
+        not_promotable: notPromotable,
+      },
+    },
   };
 }
 
@@ -252,12 +314,17 @@ async function simulate(
     trainRatio: o.trainRatio,
     minHistory: o.minHistoryMonths,
     seed: o.seed,
+    financingBpsPerYear: o.financingBpsPerYear,
   });
+  if (o.pboBlocks % 2 !== 0)
+    throw new InputError(`option --pbo-blocks: expected an even integer, got ${o.pboBlocks}`, {
+      field: '--pbo-blocks',
+    });
   const registry = builtinRegistry();
   const grid = builtinGrid(registry);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
   const ddCaps = Object.fromEntries(objectives.map((obj) => [obj, o.maxDrawdownCap ?? RUN_ALL_DD_CAPS[obj]]));
-  const bootstrap = { samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed };
+  const bootstrap = { samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed, method: o.bootstrapMethod };
   let evaluated: EvaluatedCandidate[];
   if (o.jobs > 1 && grid.length > 1) {
     // Each candidate is simulated in a worker; results come back in grid order, identical to a serial run.
@@ -279,38 +346,69 @@ async function simulate(
   } else {
     evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness(bootstrap), progress);
   }
+  // Overfitting statistics (PBO, DSR, the selection-honest run) do not depend on the selection,
+  // so they are computed first and can act as optional gates.
+  const analysis = analyseOverfitting(evaluated, {
+    split: prepared.split,
+    startCapital: o.startCapital,
+    bootstrap,
+    pboBlocks: o.pboBlocks,
+    objectives: objectives.map((objective) => ({ objective, ddCap: ddCaps[objective] })),
+  });
+  const minDsr = o.minDsr;
+  const notPromotable: Partial<Record<ObjectiveName, string>> = {};
+  if (o.maxPbo !== undefined) {
+    for (const objective of objectives) {
+      const pbo = analysis.perObjective[objective]?.pbo.pbo ?? 0;
+      if (pbo > o.maxPbo) notPromotable[objective] = `PBO ${pbo.toFixed(3)} is above --max-pbo ${o.maxPbo}`;
+    }
+  }
   const result = scoreRunAll(evaluated, registry, prepared, {
     objectives,
     ddCaps,
     promoteDdCap: o.promoteDdCap,
+    notPromotable,
+    extraGates:
+      minDsr === undefined
+        ? undefined
+        : (c) =>
+            (analysis.dsr.get(c.config.name)?.deflatedSharpeRatio ?? 0) >= minDsr
+              ? []
+              : ['deflated_sharpe_ratio'],
   });
+
   progress.done();
-  return { result, registry };
+  return { result, registry, analysis, notPromotable };
 }
 
 async function runAllCommand(o: CommonOptions): Promise<void> {
   const samples = o.bootstrapSamples ?? 1200;
-  const { result, registry } = await simulate(o, samples, OBJECTIVES, 'run-all');
-  const manifest = manifestOf(o, result, registry, samples);
+  const { result, registry, analysis, notPromotable } = await simulate(o, samples, OBJECTIVES, 'run-all');
+  const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
   const outDir = resolve(o.outDir);
   const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, { chart: o.chart });
   if (o.json)
     process.stdout.write(
       stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),
     );
-  else process.stdout.write(formatRunAllSummary(result, outDir));
+  else process.stdout.write(formatRunAllSummary(result, outDir, analysis));
 }
 
 async function optimizeCommand(o: CommonOptions & { objective: ObjectiveName }): Promise<void> {
   const samples = o.bootstrapSamples ?? 1000;
-  const { result, registry } = await simulate(o, samples, [o.objective], `optimize ${o.objective}`);
-  const manifest = manifestOf(o, result, registry, samples);
+  const { result, registry, analysis, notPromotable } = await simulate(
+    o,
+    samples,
+    [o.objective],
+    `optimize ${o.objective}`,
+  );
+  const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
   const outDir = resolve(o.outDir);
   const run = result.runs[0];
   await writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart });
   if (o.json)
     process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, manifest) }));
-  else process.stdout.write(formatOptimizeSummary(run, result, outDir));
+  else process.stdout.write(formatOptimizeSummary(run, result, outDir, analysis));
 }
 
 export function buildProgram(): Command {

@@ -1,4 +1,5 @@
 import type { CandidateConfig, FamilyRegistry, ObjectiveRun, RunAllResult } from '@step4/core';
+import type { OverfittingAnalysis } from '@step4/robustness';
 
 const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -23,8 +24,10 @@ function header(result: RunAllResult): string {
   );
 }
 
-function runRow(run: ObjectiveRun): string[] {
+function runRow(run: ObjectiveRun, analysis?: OverfittingAnalysis): string[] {
   const m = run.selected.candidate.metrics!;
+  const a = analysis?.perObjective[run.objective];
+  const dsr = analysis?.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
   return [
     run.objective,
     run.selected.candidate.config.name,
@@ -35,6 +38,9 @@ function runRow(run: ObjectiveRun): string[] {
     pct(m.test.max_drawdown),
     fixed(m.test.calmar),
     fixed(m.avg_weight_a),
+    a ? fixed(a.honest.test.calmar) : '-',
+    a ? fixed(a.pbo.pbo) : '-',
+    dsr === undefined ? '-' : fixed(dsr),
   ];
 }
 
@@ -48,13 +54,29 @@ const RUN_HEADER = [
   'test maxDD',
   'test Calmar',
   'avg w A',
+  'honest Calmar',
+  'PBO',
+  'DSR',
 ];
 
-export function formatRunAllSummary(result: RunAllResult, outDir: string): string {
+const HONEST_NOTE =
+  'honest Calmar: test Calmar of choosing, each month, the best candidate by the months before it only (the number to believe);\n' +
+  'PBO: probability that the search picked an overfit candidate; DSR: probability that the selected Sharpe ratio is real after all trials.';
+
+export function formatRunAllSummary(
+  result: RunAllResult,
+  outDir: string,
+  analysis?: OverfittingAnalysis,
+): string {
   const { promotion } = result;
   const runOf = (o: string) => result.runs.find((r) => r.objective === o)!;
   const promoted = runOf(promotion.promoted.objective);
-  const lines = [header(result), table([RUN_HEADER, ...result.runs.map(runRow)]), ''];
+  const lines = [
+    header(result),
+    table([RUN_HEADER, ...result.runs.map((r) => runRow(r, analysis))]),
+    HONEST_NOTE,
+    '',
+  ];
   lines.push(
     `Promoted:      ${promoted.selected.candidate.config.name} (objective ${promoted.objective}, promotion score ${fixed(promotion.promoted.score, 1)})`,
   );
@@ -70,10 +92,16 @@ export function formatRunAllSummary(result: RunAllResult, outDir: string): strin
   return lines.join('\n');
 }
 
-export function formatOptimizeSummary(run: ObjectiveRun, result: RunAllResult, outDir: string): string {
+export function formatOptimizeSummary(
+  run: ObjectiveRun,
+  result: RunAllResult,
+  outDir: string,
+  analysis?: OverfittingAnalysis,
+): string {
   return [
     header(result),
-    table([RUN_HEADER, runRow(run)]),
+    table([RUN_HEADER, runRow(run, analysis)]),
+    HONEST_NOTE,
     '',
     `Outputs:       ${outDir}/backtest/ and ${outDir}/optimization/`,
     '',

@@ -169,6 +169,73 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
   });
 });
 
+describe('honest evaluation beside the reference numbers', () => {
+  it('reports PBO, DSR and the selection-honest run per objective', () => {
+    const s = JSON.parse(readFileSync(join(first, 'return/backtest/step4_summary.json'), 'utf8'));
+    const o = s.overfitting;
+    expect(o.pbo.pbo).toBeGreaterThanOrEqual(0);
+    expect(o.pbo.pbo).toBeLessThanOrEqual(1);
+    expect(o.pbo.combinations).toBe(12870);
+    expect(o.pbo.metric).toBe('return_score');
+    expect(o.selected_deflated_sharpe.n_trials).toBe(59);
+    expect(o.selected_deflated_sharpe.deflated_sharpe_ratio).toBeLessThanOrEqual(
+      o.selected_deflated_sharpe.probabilistic_sharpe_ratio_0,
+    );
+    const h = o.selection_honest;
+    expect(h.test.n_months).toBe(48);
+    expect(h.chosen_by_month).toHaveLength(48);
+    expect(h.reference_selected_test).toEqual(s.selected_candidate.metrics.test);
+    expect(h.reference_minus_honest.calmar).toBeCloseTo(h.reference_selected_test.calmar - h.test.calmar, 12);
+    const calmar = JSON.parse(readFileSync(join(first, 'calmar/backtest/step4_summary.json'), 'utf8'));
+    expect(calmar.overfitting.pbo.metric).toBe('sharpe');
+    const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
+    expect(Object.keys(report.overfitting)).toEqual(OBJECTIVE_DIRS);
+    expect(report.overfitting.return.honest_test_calmar).toBe(h.test.calmar);
+    const opt = JSON.parse(
+      readFileSync(join(first, 'return/optimization/step4_optimization_report.json'), 'utf8'),
+    );
+    expect(opt.candidates.every((c: { deflated_sharpe?: object }) => c.deflated_sharpe)).toBe(true);
+  });
+
+  it('optional gates and financing change the outcome only when asked for', () => {
+    const out = join(work, 'gated');
+    const r = step4([
+      'run-all',
+      '--out-dir',
+      out,
+      '--quiet',
+      '--no-chart',
+      '--min-dsr',
+      '0.999',
+      '--max-pbo',
+      '0',
+      '--financing-bps-per-year',
+      '500',
+      '--bootstrap-method',
+      'stationary',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'return/backtest/step4_summary.json'), 'utf8'));
+    expect(s.meta.min_dsr).toBe(0.999);
+    expect(s.meta.financing_bps_per_year).toBe(500);
+    expect(s.meta.bootstrap_method).toBe('stationary');
+    const opt = JSON.parse(
+      readFileSync(join(out, 'return/optimization/step4_optimization_report.json'), 'utf8'),
+    );
+    const gated = opt.candidates.filter((c: { failed_gates?: string[] }) =>
+      c.failed_gates?.includes('deflated_sharpe_ratio'),
+    );
+    expect(gated.length).toBeGreaterThan(0);
+    const report = JSON.parse(readFileSync(join(out, 'final/step4_run_report.json'), 'utf8'));
+    expect(Object.keys(report.not_promotable).length).toBeGreaterThan(0);
+    const path = readParquetTable(
+      readFileSync(join(out, 'return/optimization/btc_only_levered_130_path.parquet')),
+    );
+    const fin = path.columns.financing_cost as Float64Array;
+    expect(fin[0]).toBeCloseTo((0.3 * 0.05) / 12, 12);
+  });
+});
+
 describe('parallel equals serial (style guide: seeds everywhere)', () => {
   it('gives the same Parquet and JSON with one worker thread as with several', () => {
     const serial = join(work, 'serial');

@@ -17,6 +17,11 @@ export interface WalkForwardOptions {
   readonly minHistory: number;
   /** Seed handed to families that use randomness. */
   readonly seed: number;
+  /**
+   * Yearly financing rate of leverage in basis points (default 0, the
+   * reference): each month costs (gross - 1)+ x rate / 12 of capital.
+   */
+  readonly financingBpsPerYear?: number;
 }
 
 /** A decision that breaks the contract: the candidate fails with this message. */
@@ -111,6 +116,7 @@ export function applyPositionMechanics(
   decisions: readonly Decision[],
   config: CandidateConfig,
   familyName = config.method,
+  financingBpsPerYear = 0,
 ): WalkForwardPath {
   const n = steps.length;
   const col = () => new Float64Array(n);
@@ -127,6 +133,7 @@ export function applyPositionMechanics(
     turnoverAbs: col(),
     policyWRaw: col(),
     policyConf: col(),
+    financingCost: financingBpsPerYear > 0 ? col() : undefined,
   };
   const { min_w, max_w, smoothing, max_step, gross_base, gross_conf_scale, max_gross, target_vol } = config;
   const volLb = Math.max(0, Math.floor(config.vol_lb));
@@ -163,7 +170,11 @@ export function applyPositionMechanics(
     path.grossLeverage[k] = gross;
     path.retGross[k] = retGross;
     path.cost[k] = cost;
-    path.retNet[k] = retGross - cost;
+    // Leverage above 1 is borrowed: (gross - 1)+ x yearly rate / 12 of capital per month.
+    const financing =
+      financingBpsPerYear > 0 ? (Math.max(0, gross - 1) * financingBpsPerYear * 1e-4) / 12 : 0;
+    if (path.financingCost) path.financingCost[k] = financing;
+    path.retNet[k] = retGross - cost - financing;
     path.turnoverAbs[k] = turnover;
     path.policyWRaw[k] = d.wRaw;
     path.policyConf[k] = d.conf;
@@ -188,5 +199,12 @@ export async function runWalkForward(
 ): Promise<WalkForwardPath> {
   const steps = walkForwardSteps(table, opts.minHistory);
   const decisions = await familyDecisions(family, config, table, opts);
-  return applyPositionMechanics(table, steps, decisions, config, family.meta.name);
+  return applyPositionMechanics(
+    table,
+    steps,
+    decisions,
+    config,
+    family.meta.name,
+    opts.financingBpsPerYear ?? 0,
+  );
 }

@@ -19,6 +19,8 @@ export interface WalkForwardPath {
   /** The policy's own output before clipping. */
   readonly policyWRaw: Float64Array;
   readonly policyConf: Float64Array;
+  /** Financing cost of leverage per month, present when a financing rate is set. */
+  readonly financingCost?: Float64Array;
   /** Optional per-month diagnostics a family exposes (e.g. predicted means). */
   readonly extra?: Readonly<Record<string, Float64Array>>;
 }

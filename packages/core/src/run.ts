@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly minHistory: number;
   /** Seed for every random source (families, bootstrap). */
   readonly seed: number;
+  /** Yearly financing rate of leverage above 1, in basis points (default 0). */
+  readonly financingBpsPerYear?: number;
 }
 
 export const DEFAULT_RUN_OPTIONS: RunOptions = Object.freeze({
@@ -95,6 +97,7 @@ export async function evaluateCandidate(
     const path = await runWalkForward(family, config, prepared.table, {
       minHistory: prepared.options.minHistory,
       seed: prepared.options.seed,
+      financingBpsPerYear: prepared.options.financingBpsPerYear ?? 0,
     });
     const metrics = candidateMetrics(path, prepared.split, prepared.options.startCapital, probe);
     return { config, family: meta, path, metrics };
@@ -127,10 +130,15 @@ export function runObjective(
   evaluated: readonly EvaluatedCandidate[],
   objective: ObjectiveName,
   ddCap: number = RUN_ALL_DD_CAPS[objective],
+  extraGates?: (c: EvaluatedCandidate) => readonly string[],
 ): ObjectiveRun {
   const ok = evaluated.filter((c) => c.metrics);
   const failed = evaluated.filter((c) => !c.metrics);
-  const scored = ok.map((c) => scoreCandidate(c, objective, ddCap));
+  const scored = ok.map((c) => {
+    const s = scoreCandidate(c, objective, ddCap);
+    const extra = extraGates?.(c) ?? [];
+    return extra.length === 0 ? s : { ...s, robustPass: false, failedGates: [...s.failedGates, ...extra] };
+  });
   const { selected, withoutGate } = selectBest(scored);
   return { objective, ddCap, scored, failed, selected, selectedWithoutGate: withoutGate };
 }
@@ -149,9 +157,12 @@ export function promote(
   runs: readonly ObjectiveRun[],
   promoteDdCap: number,
   isStaticFamily: (method: string) => boolean,
+  notPromotable: Partial<Record<ObjectiveName, string>> = {},
 ): Promotion {
   const metricsOf = (r: ObjectiveRun) => r.selected.candidate.metrics!;
-  const within = runs.filter((r) => metricsOf(r).test.max_drawdown <= promoteDdCap);
+  const within = runs.filter(
+    (r) => metricsOf(r).test.max_drawdown <= promoteDdCap && !notPromotable[r.objective],
+  );
   const eligible = within.length > 0 ? within : runs;
   const best = <T>(pool: readonly ObjectiveRun[], score: (r: ObjectiveRun) => number) =>
     pool.reduce<{ run: ObjectiveRun; score: number } | undefined>((acc, r) => {
@@ -198,6 +209,10 @@ export interface RunAllOptions {
   readonly ddCaps?: Partial<Record<ObjectiveName, number>>;
   /** Promotion dd cap on the selected candidate's test maxDD (default 0.30). */
   readonly promoteDdCap?: number;
+  /** Optional gates beyond the reference's: names of the checks a candidate fails (e.g. a minimum DSR). */
+  readonly extraGates?: (c: EvaluatedCandidate) => readonly string[];
+  /** Objective runs that may not be promoted, with the reason (e.g. PBO above a cap). */
+  readonly notPromotable?: Partial<Record<ObjectiveName, string>>;
   readonly onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -236,11 +251,14 @@ export function scoreRunAll(
     const first = evaluated.find((c) => c.error);
     throw new Error(`every candidate failed; first failure: ${first?.config.name}: ${first?.error}`);
   }
-  const runs = objectives.map((o) => runObjective(evaluated, o, options.ddCaps?.[o] ?? RUN_ALL_DD_CAPS[o]));
+  const runs = objectives.map((o) =>
+    runObjective(evaluated, o, options.ddCaps?.[o] ?? RUN_ALL_DD_CAPS[o], options.extraGates),
+  );
   const promotion = promote(
     runs,
     options.promoteDdCap ?? 0.3,
     (method) => registry.get(method)?.isStatic === true,
+    options.notPromotable,
   );
   return { prepared, evaluated, runs, promotion };
 }

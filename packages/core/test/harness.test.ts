@@ -100,3 +100,26 @@ describe('position mechanics (spec section 3)', () => {
     expect(seen).toEqual(steps.flatMap((i) => [i, i]));
   });
 });
+
+describe('financing cost of leverage (issue: honest evaluation)', () => {
+  it('charges (gross - 1)+ x rate / 12 per month, in net return, and nothing at or below 1x', () => {
+    const config = candidate('c', 'x', { gross_base: 1.3, max_gross: 1.3 });
+    const path = applyPositionMechanics(
+      table,
+      [30, 31],
+      [
+        { wRaw: 0.5, conf: 0 },
+        { wRaw: 0.5, conf: 0 },
+      ],
+      config,
+      'x',
+      600,
+    );
+    expect(path.financingCost![0]).toBeCloseTo((0.3 * 0.06) / 12, 15);
+    expect(path.retNet[1]).toBeCloseTo(path.retGross[1] - path.cost[1] - (0.3 * 0.06) / 12, 15);
+    const flat = applyPositionMechanics(table, [30], [{ wRaw: 0.5, conf: 0 }], candidate('d', 'x'), 'x', 600);
+    expect(flat.financingCost![0]).toBe(0);
+    const reference = applyPositionMechanics(table, [30], [{ wRaw: 0.5, conf: 0 }], config, 'x');
+    expect(reference.financingCost).toBeUndefined();
+  });
+});

@@ -162,6 +162,16 @@ describe('promotion (spec section 8)', () => {
     expect('none' in p.dynamic).toBe(true);
   });
 
+  it('skips runs marked not promotable (e.g. PBO above --max-pbo) unless none is left', () => {
+    const better = metrics({ test: { ...metrics({}).test, end_equity: 50_000 } });
+    const p = promote([run('return', better), run('balanced', metrics({}))], 0.3, () => false, {
+      return: 'PBO too high',
+    });
+    expect(p.promoted.objective).toBe('balanced');
+    const q = promote([run('return', better), run('balanced', metrics({}))], 0.3, () => false, {});
+    expect(q.promoted.objective).toBe('return');
+  });
+
   it('never takes a static family as the dynamic run', () => {
     const m = metrics({});
     const p = promote([run('return', m, 'static')], 0.3, (method) => method === 'static');

@@ -31,6 +31,20 @@ export interface RunManifest {
   readonly packages: Readonly<Record<string, string>>;
   /** ISO timestamp; the only field that differs between two identical runs. */
   readonly generatedAt: string;
+  /** Options beyond the reference's (financing rate, optional gates, bootstrap method, ...). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** Sections added beside the reference's keys (e.g. overfitting statistics). */
+  readonly extras?: ReportExtras;
+}
+
+/** Extra JSON sections; the reference's keys are never renamed, only added to. */
+export interface ReportExtras {
+  /** Added to an objective run's summary at the top level. */
+  summary?(run: ObjectiveRun): Record<string, unknown>;
+  /** Added to a candidate's entry (summary's selected_candidate and the optimization report). */
+  candidate?(name: string): Record<string, unknown> | undefined;
+  /** Added to the run report at the top level. */
+  runReport?: Record<string, unknown>;
 }
 
 export function perfJson(p: PerfMetrics): Record<string, number> {
@@ -62,8 +76,15 @@ export function metricsJson(m: CandidateMetrics, firstSleeve: string): Record<st
   };
 }
 
-function scoredJson(s: ScoredCandidate, firstSleeve: string): Record<string, unknown> {
+function scoredJson(s: ScoredCandidate, firstSleeve: string, extras?: ReportExtras): Record<string, unknown> {
   const c = s.candidate;
+  return {
+    ...scoredCore(s, c, firstSleeve),
+    ...(extras?.candidate?.(c.config.name) ?? {}),
+  };
+}
+
+function scoredCore(s: ScoredCandidate, c: EvaluatedCandidate, firstSleeve: string): Record<string, unknown> {
   return {
     name: c.config.name,
     config: { ...c.config },
@@ -108,6 +129,7 @@ export function metaJson(
     bootstrap_block_months: manifest.bootstrap.blockMonths,
     bootstrap_method: manifest.bootstrap.method,
     seed: manifest.seed,
+    ...(manifest.options ?? {}),
     manifest: {
       inputs: manifest.sleeves.map((s) => ({ name: s.name, source: s.source, sha256: s.sha256 })),
       families: manifest.families,
@@ -141,8 +163,9 @@ export function summaryDocument(
       max_drawdown_cap: run.ddCap,
       selected_without_gate: run.selectedWithoutGate,
     }),
-    selected_candidate: scoredJson(run.selected, panel.names[0]),
+    selected_candidate: scoredJson(run.selected, panel.names[0], manifest.extras),
     benchmarks: benchmarksJson(benchmarks(panel, selected.path!, manifest.startCapital), panel.names),
+    ...(manifest.extras?.summary?.(run) ?? {}),
   };
 }
 
@@ -162,7 +185,7 @@ export function optimizationReportDocument(
     n_passing_gate: run.scored.filter((s) => s.robustPass).length,
     candidates: result.evaluated.map((c) => {
       const s = byName.get(c.config.name);
-      return s ? scoredJson(s, first) : failedJson(c);
+      return s ? scoredJson(s, first, manifest.extras) : failedJson(c);
     }),
   };
 }
@@ -191,6 +214,7 @@ export function runReportDocument(
     promoted_dynamic_candidate: 'objective' in dyn ? selectedName(result, dyn.objective) : null,
     promoted_dynamic_reason: 'none' in dyn ? dyn.none : null,
     final_outputs: finalOutputs,
+    ...(manifest.extras?.runReport ?? {}),
   };
 }
 

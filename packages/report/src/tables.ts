@@ -32,6 +32,7 @@ export interface PathColumns {
   readonly turnoverAbs: Float64Array;
   readonly policyWRaw: Float64Array;
   readonly policyConf: Float64Array;
+  readonly financingCost?: Float64Array;
   readonly extra?: Readonly<Record<string, Float64Array>>;
 }
 
@@ -88,6 +89,7 @@ export function pathTableToParquet(path: PathColumns, names: { a: string; b: str
     ['turnover_abs', path.turnoverAbs],
     ['policy_w_raw', path.policyWRaw],
     ['policy_conf', path.policyConf],
+    ...(path.financingCost ? [['financing_cost', path.financingCost] as [string, Float64Array]] : []),
     ...extra,
   ]);
 }

@@ -3,8 +3,14 @@ import { SeededRandom, percentile } from '@step4/core';
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */
   readonly samples: number;
-  /** Block length in months (default 6). */
+  /** Block length in months (default 6); the expected block length for the stationary bootstrap. */
   readonly blockMonths: number;
+  /**
+   * 'circular' (the reference): fixed-length blocks that wrap around.
+   * 'stationary' (Politis and Romano 1994): block lengths are geometric with
+   * mean blockMonths, so the resampled series stays stationary.
+   */
+  readonly method?: 'circular' | 'stationary';
   /** Seed of the generator; the same seed gives the same resamples. */
   readonly seed: number;
 }
@@ -28,22 +34,29 @@ export function circularBlockIndices(
   return out;
 }
 
-/** Average monthly pnl of a compounded path: (K * prod(1 + r) - K) / n. */
-function avgMonthlyPnlOfIndices(r: Float64Array, idx: Int32Array, startCapital: number): number {
-  // Mirrors perf(): pnl_t = equity_t - equity_{t-1}, averaged.
-  let equity = startCapital;
-  let growth = 1;
-  let total = 0;
-  for (let k = 0; k < idx.length; k++) {
-    growth *= 1 + r[idx[k]];
-    const next = startCapital * growth;
-    total += next - equity;
-    equity = next;
-  }
-  return total / idx.length;
+/**
+ * Stationary bootstrap indices (Politis and Romano 1994): start at a uniform
+ * month; each next month continues the block (s + 1 mod n) with probability
+ * 1 - 1/L, or starts a new block at a uniform month with probability 1/L.
+ */
+export function stationaryIndices(
+  n: number,
+  meanBlockMonths: number,
+  rng: SeededRandom,
+  out: Int32Array,
+): Int32Array {
+  const pNew = 1 / Math.max(1, meanBlockMonths);
+  out[0] = rng.nextInt(n);
+  for (let k = 1; k < n; k++) out[k] = rng.nextFloat() < pNew ? rng.nextInt(n) : (out[k - 1] + 1) % n;
+  return out;
 }
 
-/** The average monthly pnl of each bootstrap sample of the returns. */
+/**
+ * The average monthly pnl of each bootstrap sample of the returns. The
+ * compounded pnl telescopes, so a sample's average monthly pnl is
+ * K * (prod(1 + r) - 1) / n; circular samples multiply precomputed block
+ * products instead of walking every month.
+ */
 export function blockBootstrapAvgMonthlyPnl(
   returns: Float64Array,
   startCapital: number,
@@ -53,10 +66,36 @@ export function blockBootstrapAvgMonthlyPnl(
   const out = new Float64Array(Math.max(0, opts.samples));
   if (n === 0) return out;
   const rng = new SeededRandom(opts.seed);
-  const idx = new Int32Array(n);
+  if (opts.method === 'stationary') {
+    const idx = new Int32Array(n);
+    for (let s = 0; s < out.length; s++) {
+      stationaryIndices(n, opts.blockMonths, rng, idx);
+      let g = 1;
+      for (let k = 0; k < n; k++) g *= 1 + returns[idx[k]];
+      out[s] = (startCapital * (g - 1)) / n;
+    }
+    return out;
+  }
+  const L = Math.max(1, Math.floor(opts.blockMonths));
+  // Product of the L months starting at each s, wrapping around (circular blocks).
+  const blockProduct = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    let g = 1;
+    for (let j = 0; j < L; j++) g *= 1 + returns[(s + j) % n];
+    blockProduct[s] = g;
+  }
   for (let s = 0; s < out.length; s++) {
-    circularBlockIndices(n, opts.blockMonths, rng, idx);
-    out[s] = avgMonthlyPnlOfIndices(returns, idx, startCapital);
+    let g = 1;
+    let k = 0;
+    // Same draws as circularBlockIndices: one uniform start per block, the last block cut at n.
+    while (k < n) {
+      const start = rng.nextInt(n);
+      const len = Math.min(L, n - k);
+      if (len === L) g *= blockProduct[start];
+      else for (let j = 0; j < len; j++) g *= 1 + returns[(start + j) % n];
+      k += len;
+    }
+    out[s] = (startCapital * (g - 1)) / n;
   }
   return out;
 }

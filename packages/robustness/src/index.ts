@@ -12,7 +12,7 @@ export const DEFAULT_BOOTSTRAP: BlockBootstrapOptions = Object.freeze({
   seed: 42,
 });
 
-/** The reference robustness numbers: cost stress x1.25 and the circular block bootstrap p10. */
+/** The reference robustness numbers: cost stress x1.25 and the bootstrap p10 (circular blocks unless told otherwise). */
 export function referenceRobustness(opts: Partial<BlockBootstrapOptions> = {}): RobustnessProbe {
   const bootstrap = { ...DEFAULT_BOOTSTRAP, ...opts };
   return {
@@ -20,3 +20,8 @@ export function referenceRobustness(opts: Partial<BlockBootstrapOptions> = {}): 
     tailAvgMonthlyPnlP10: (testReturns, k) => bootstrapP10AvgMonthlyPnl(testReturns, k, bootstrap),
   };
 }
+export * from './sharpe.js';
+export * from './pbo.js';
+export * from './honest.js';
+export * from './analysis.js';
+export * from './json.js';

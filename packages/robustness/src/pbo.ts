@@ -1,0 +1,202 @@
+/**
+ * Probability of backtest overfitting by combinatorially symmetric
+ * cross-validation (CSCV; Bailey, Borwein, López de Prado and Zhu, "The
+ * Probability of Backtest Overfitting", 2014).
+ *
+ * The T x N matrix of the candidates' monthly returns is cut into S
+ * contiguous blocks of equal length (the earliest T mod S months are left
+ * out). For every choice of S/2 blocks as in-sample (IS) and the rest as
+ * out-of-sample (OOS), the candidate with the best IS performance is taken,
+ * and its OOS performance is ranked among all candidates' OOS performance:
+ * relative rank w = rank / (N + 1), logit λ = ln(w / (1 - w)). PBO is the
+ * share of splits with λ <= 0, i.e. where the IS winner is at or below the
+ * OOS median. Deterministic: every combination, in lexicographic order.
+ */
+
+/** Performance of one candidate on a series of monthly returns (in time order). */
+export type PerformanceMeasure = (returns: Float64Array) => number;
+
+export interface PboOptions {
+  /** Number of blocks S (even, >= 2; default 16). */
+  readonly blocks?: number;
+  /** IS/OOS performance of a return series (default: per-period Sharpe ratio). */
+  readonly measure?: PerformanceMeasure;
+}
+
+export interface PboResult {
+  readonly blocks: number;
+  readonly combinations: number;
+  readonly monthsUsed: number;
+  /** The earliest months left out so that the blocks have equal length. */
+  readonly monthsDropped: number;
+  readonly candidates: number;
+  /** Share of splits whose IS-best candidate ranks at or below the OOS median (λ <= 0). */
+  readonly pbo: number;
+  readonly logits: {
+    readonly mean: number;
+    readonly quantiles: {
+      readonly p05: number;
+      readonly p25: number;
+      readonly p50: number;
+      readonly p75: number;
+      readonly p95: number;
+    };
+    /** Histogram of λ: counts per bin between consecutive edges. */
+    readonly histogram: { readonly edges: number[]; readonly counts: number[] };
+  };
+  /**
+   * Performance degradation: least-squares line OOS = intercept + slope x IS
+   * over the splits' IS-best candidates. A slope below 0 means that the
+   * better a candidate looked in sample, the worse it did out of sample.
+   */
+  readonly degradation: { readonly slope: number; readonly intercept: number; readonly r2: number };
+  /** Share of splits whose IS-best candidate has an OOS performance below 0. */
+  readonly probabilityOfOosLoss: number;
+}
+
+/** Per-period Sharpe ratio mean / sample std (0 when flat). */
+export function sharpeOf(r: Float64Array): number {
+  const n = r.length;
+  if (n < 2) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += r[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (r[i] - m) ** 2;
+  const sd = Math.sqrt(v / (n - 1));
+  return sd > 0 ? m / sd : 0;
+}
+
+/** All k-subsets of {0..n-1} in lexicographic order. */
+function* combinations(n: number, k: number): Generator<Int32Array> {
+  const c = Int32Array.from({ length: k }, (_, i) => i);
+  while (true) {
+    yield c;
+    let i = k - 1;
+    while (i >= 0 && c[i] === n - k + i) i--;
+    if (i < 0) return;
+    c[i]++;
+    for (let j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
+  }
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * PBO of a search over candidates whose monthly returns are `returns[n]`
+ * (all of the same length T, aligned in time).
+ */
+export function probabilityOfBacktestOverfitting(
+  returns: readonly Float64Array[],
+  options: PboOptions = {},
+): PboResult {
+  const S = options.blocks ?? 16;
+  const measure = options.measure ?? sharpeOf;
+  const N = returns.length;
+  if (!(Number.isInteger(S) && S >= 2 && S % 2 === 0))
+    throw new RangeError(`PBO: the number of blocks must be an even integer >= 2, got ${S}`);
+  if (N < 2) throw new RangeError(`PBO: needs at least 2 candidates, got ${N}`);
+  const T = returns[0].length;
+  const blockLen = Math.floor(T / S);
+  if (blockLen < 2) throw new RangeError(`PBO: ${T} months cannot make ${S} blocks of at least 2 months`);
+  const dropped = T - blockLen * S;
+  const half = S / 2;
+  const isSeries = new Float64Array(half * blockLen);
+  const oosSeries = new Float64Array(half * blockLen);
+  const isPerf = new Float64Array(N);
+  const oosPerf = new Float64Array(N);
+  const inIs = new Uint8Array(S);
+  const logits: number[] = [];
+  const isBest: number[] = [];
+  const oosOfBest: number[] = [];
+  let overfit = 0;
+  let oosLoss = 0;
+  for (const chosen of combinations(S, half)) {
+    inIs.fill(0);
+    for (const b of chosen) inIs[b] = 1;
+    for (let n = 0; n < N; n++) {
+      const r = returns[n];
+      let i = 0;
+      let o = 0;
+      // Blocks stay in time order inside each half.
+      for (let b = 0; b < S; b++) {
+        const from = dropped + b * blockLen;
+        const target = inIs[b] ? isSeries : oosSeries;
+        const at = inIs[b] ? i : o;
+        for (let t = 0; t < blockLen; t++) target[at + t] = r[from + t];
+        if (inIs[b]) i += blockLen;
+        else o += blockLen;
+      }
+      isPerf[n] = measure(isSeries);
+      oosPerf[n] = measure(oosSeries);
+    }
+    let best = 0;
+    for (let n = 1; n < N; n++) if (isPerf[n] > isPerf[best]) best = n;
+    // Rank of the IS winner among the OOS performances (1 = worst, ties averaged).
+    let below = 0;
+    let ties = 0;
+    for (let n = 0; n < N; n++) {
+      if (oosPerf[n] < oosPerf[best]) below++;
+      else if (n !== best && oosPerf[n] === oosPerf[best]) ties++;
+    }
+    const rank = below + 1 + ties / 2;
+    const w = rank / (N + 1);
+    const lambda = Math.log(w / (1 - w));
+    logits.push(lambda);
+    if (lambda <= 0) overfit++;
+    if (oosPerf[best] < 0) oosLoss++;
+    isBest.push(isPerf[best]);
+    oosOfBest.push(oosPerf[best]);
+  }
+  const C = logits.length;
+  const sorted = Float64Array.from(logits).sort();
+  const lo = sorted[0];
+  const hi = sorted[C - 1];
+  const bins = 20;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+  const counts = new Array(bins).fill(0);
+  for (const l of logits)
+    counts[hi > lo ? Math.min(bins - 1, Math.floor(((l - lo) / (hi - lo)) * bins)) : 0]++;
+  // Least squares OOS ~ IS over the splits.
+  const mx = isBest.reduce((s, v) => s + v, 0) / C;
+  const my = oosOfBest.reduce((s, v) => s + v, 0) / C;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let k = 0; k < C; k++) {
+    sxx += (isBest[k] - mx) ** 2;
+    sxy += (isBest[k] - mx) * (oosOfBest[k] - my);
+    syy += (oosOfBest[k] - my) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return {
+    blocks: S,
+    combinations: C,
+    monthsUsed: blockLen * S,
+    monthsDropped: dropped,
+    candidates: N,
+    pbo: overfit / C,
+    logits: {
+      mean: logits.reduce((s, v) => s + v, 0) / C,
+      quantiles: {
+        p05: quantile(sorted, 0.05),
+        p25: quantile(sorted, 0.25),
+        p50: quantile(sorted, 0.5),
+        p75: quantile(sorted, 0.75),
+        p95: quantile(sorted, 0.95),
+      },
+      histogram: { edges, counts },
+    },
+    degradation: {
+      slope,
+      intercept: my - slope * mx,
+      r2: sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0,
+    },
+    probabilityOfOosLoss: oosLoss / C,
+  };
+}
