@@ -34,6 +34,13 @@ describe('deflated and probabilistic Sharpe ratios', () => {
     expect(d.deflatedSharpeRatio).toBe(dsr);
   });
 
+  it('reproduces the PSR example of "The Sharpe Ratio Efficient Frontier" (Bailey and López de Prado, 2012)', () => {
+    // 24 monthly returns, annualised SR 1.585, skewness -2.448, kurtosis 10.164: PSR(0) = 0.913.
+    const psr = probabilisticSharpeRatio(1.585 / Math.sqrt(12), 0, 24, -2.448, 10.164);
+    expect(psr.toFixed(3)).toBe('0.913');
+    expect(psr).toBeCloseTo(0.91323430688486, 9);
+  });
+
   it('PSR against 0 of normal returns, by hand: Φ(SR sqrt(T-1) / sqrt(1 + SR²/2))', () => {
     // SR 0.1, T = 100, skew 0, kurtosis 3: z = 0.1 * sqrt(99) / sqrt(1.005) = 0.992475...
     const z = (0.1 * Math.sqrt(99)) / Math.sqrt(1.005);
