@@ -16,6 +16,7 @@ import {
   loadSleeveTable,
   type CandidateConfig,
   type EvaluatedCandidate,
+  validateGrid,
   decisionGroups,
   evaluateCandidates,
   prepareRun,
@@ -39,9 +40,16 @@ import {
   runOverfittingJson,
 } from '@step4/robustness';
 import { Command, CommanderError, Option } from 'commander';
-import { builtinGrid, builtinRegistry } from './builtin.js';
+import {
+  type LoadedConfig,
+  configJsonSchema,
+  gridFromConfig,
+  loadConfig,
+  registryFromConfig,
+} from './config.js';
+import { scaffoldFamily } from './scaffold.js';
 import { progressReporter } from './progress.js';
-import { formatFamilies, formatRunAllSummary, formatOptimizeSummary } from './summary.js';
+import { formatCandidates, formatFamilies, formatOptimizeSummary, formatRunAllSummary } from './summary.js';
 
 const require = createRequire(import.meta.url);
 const cliPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -56,6 +64,7 @@ export const EMBEDDED_SLEEVES = [
 ] as const;
 
 interface CommonOptions {
+  config?: string;
   sleeve?: string[];
   spyqqqMonthly?: string;
   btcethMonthly?: string;
@@ -114,6 +123,10 @@ function collect(value: string, previous: string[] = []): string[] {
 
 function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSamples: number }): Command {
   return cmd
+    .option(
+      '--config <file>',
+      'config file (default: step4.config.{json,mjs,js,ts} in the working directory)',
+    )
     .option(
       '--sleeve <name=path>',
       'a sleeve table (CSV or Parquet); give exactly two, the first is sleeve A',
@@ -207,7 +220,11 @@ function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSam
 }
 
 /** The two sleeves from --sleeve / the reference aliases, or the embedded ones. */
-export function sleeveInputs(o: CommonOptions): { name: string; file: string; embedded: boolean }[] {
+export function sleeveInputs(
+  o: CommonOptions,
+  configSleeves?: readonly { name: string; path: string }[],
+  configDir = process.cwd(),
+): { name: string; file: string; embedded: boolean }[] {
   const given: { name: string; file: string; embedded: boolean }[] = [];
   for (const spec of o.sleeve ?? []) {
     const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(spec);
@@ -220,6 +237,8 @@ export function sleeveInputs(o: CommonOptions): { name: string; file: string; em
   }
   if (o.spyqqqMonthly) given.push({ name: 'spyqqq', file: o.spyqqqMonthly, embedded: false });
   if (o.btcethMonthly) given.push({ name: 'btceth', file: o.btcethMonthly, embedded: false });
+  if (given.length === 0 && configSleeves)
+    return configSleeves.map((s) => ({ name: s.name, file: resolve(configDir, s.path), embedded: false }));
   if (given.length === 0) return EMBEDDED_SLEEVES.map((s) => ({ ...s, embedded: true }));
   if (given.length !== 2) {
     throw new InputError(
@@ -231,8 +250,8 @@ export function sleeveInputs(o: CommonOptions): { name: string; file: string; em
   return given;
 }
 
-async function loadPanel(o: CommonOptions) {
-  const inputs = sleeveInputs(o);
+async function loadPanel(o: CommonOptions, loaded: LoadedConfig) {
+  const inputs = sleeveInputs(o, loaded.config.options.sleeves, loaded.dir);
   const tables: SleeveTable[] = [];
   for (const s of inputs) {
     const t = await loadSleeveTable(s.file, s.name);
@@ -302,13 +321,25 @@ function manifestOf(
   };
 }
 
+/** Run options from the config file where the command line left the default. */
+function withConfigOptions<T extends CommonOptions>(cmd: Command, o: T, loaded: LoadedConfig): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(loaded.config.options)) {
+    if (key === 'sleeves' || value === undefined) continue;
+    if (cmd.getOptionValueSource(key) !== 'cli')
+      out[key] = key === 'outDir' ? resolve(loaded.dir, String(value)) : value;
+  }
+  return out as T;
+}
+
 async function simulate(
   o: CommonOptions,
+  loaded: LoadedConfig,
   samples: number,
   objectives: readonly ObjectiveName[],
   label: string,
 ) {
-  const panel = await loadPanel(o);
+  const panel = await loadPanel(o, loaded);
   const prepared = prepareRun(panel, {
     startCapital: o.startCapital,
     trainRatio: o.trainRatio,
@@ -320,8 +351,9 @@ async function simulate(
     throw new InputError(`option --pbo-blocks: expected an even integer, got ${o.pboBlocks}`, {
       field: '--pbo-blocks',
     });
-  const registry = builtinRegistry();
-  const grid = builtinGrid(registry);
+  const registry = await registryFromConfig(loaded);
+  const grid = gridFromConfig(registry, loaded);
+  validateGrid(grid, registry);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
   const ddCaps = Object.fromEntries(objectives.map((obj) => [obj, o.maxDrawdownCap ?? RUN_ALL_DD_CAPS[obj]]));
   const bootstrap = { samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed, method: o.bootstrapMethod };
@@ -333,7 +365,7 @@ async function simulate(
     const groups = decisionGroups(grid);
     const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
       workerUrl: new URL('./worker.js', import.meta.url),
-      workerData: { panel, options: prepared.options, bootstrap },
+      workerData: { panel, options: prepared.options, bootstrap, configFile: loaded.file },
       tasks: groups,
       jobs: o.jobs,
       onResult: (_i, cs) => {
@@ -381,9 +413,17 @@ async function simulate(
   return { result, registry, analysis, notPromotable };
 }
 
-async function runAllCommand(o: CommonOptions): Promise<void> {
+async function runAllCommand(cmd: Command): Promise<void> {
+  const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
+  const o = withConfigOptions(cmd, cmd.opts() as CommonOptions, loaded);
   const samples = o.bootstrapSamples ?? 1200;
-  const { result, registry, analysis, notPromotable } = await simulate(o, samples, OBJECTIVES, 'run-all');
+  const { result, registry, analysis, notPromotable } = await simulate(
+    o,
+    loaded,
+    samples,
+    OBJECTIVES,
+    'run-all',
+  );
   const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
   const outDir = resolve(o.outDir);
   const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, { chart: o.chart });
@@ -394,10 +434,13 @@ async function runAllCommand(o: CommonOptions): Promise<void> {
   else process.stdout.write(formatRunAllSummary(result, outDir, analysis));
 }
 
-async function optimizeCommand(o: CommonOptions & { objective: ObjectiveName }): Promise<void> {
+async function optimizeCommand(cmd: Command): Promise<void> {
+  const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
+  const o = withConfigOptions(cmd, cmd.opts() as CommonOptions & { objective: ObjectiveName }, loaded);
   const samples = o.bootstrapSamples ?? 1000;
   const { result, registry, analysis, notPromotable } = await simulate(
     o,
+    loaded,
     samples,
     [o.objective],
     `optimize ${o.objective}`,
@@ -423,7 +466,7 @@ export function buildProgram(): Command {
   addCommonOptions(
     program.command('run-all').description('run every objective, promote a best run and a best dynamic run'),
     { outDir: 'step4_out', bootstrapSamples: 1200 },
-  ).action(async (_o, cmd: Command) => runAllCommand(cmd.opts() as CommonOptions));
+  ).action(async (_o, cmd: Command) => runAllCommand(cmd));
 
   addCommonOptions(
     program
@@ -433,29 +476,65 @@ export function buildProgram(): Command {
         new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).makeOptionMandatory(),
       ),
     { outDir: 'step4_optimize_out', bootstrapSamples: 1000 },
-  ).action(async (_o, cmd: Command) =>
-    optimizeCommand(cmd.opts() as CommonOptions & { objective: ObjectiveName }),
-  );
+  ).action(async (_o, cmd: Command) => optimizeCommand(cmd));
 
   program
     .command('families')
-    .description('list the registered candidate families and their default grids')
+    .description(
+      'list the registered candidate families: source package, parameters with defaults, grid size',
+    )
+    .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
     .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) => {
-      const registry = builtinRegistry();
+    .action(async (o: { json?: boolean; config?: string }) => {
+      const loaded = await loadConfig(o.config);
+      const registry = await registryFromConfig(loaded);
+      const grid = gridFromConfig(registry, loaded);
       if (o.json) {
         process.stdout.write(
           stableJson(
             registry.list().map(({ family, source }) => ({
               name: family.meta.name,
               version: family.meta.version,
+              core_api: family.meta.coreApi,
               source,
               params: family.params,
-              grid: family.defaultGrid(),
+              grid_size: grid.filter((c) => c.method === family.meta.name).length,
+              grid: grid.filter((c) => c.method === family.meta.name).map((c) => c.name),
             })),
           ),
         );
-      } else process.stdout.write(formatFamilies(registry, builtinGrid(registry)));
+      } else process.stdout.write(formatFamilies(registry, grid));
+    });
+
+  program
+    .command('candidates')
+    .description('list the resolved candidate grid, in run order, with every parameter')
+    .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean; config?: string }) => {
+      const loaded = await loadConfig(o.config);
+      const registry = await registryFromConfig(loaded);
+      const grid = gridFromConfig(registry, loaded);
+      validateGrid(grid, registry);
+      if (o.json) process.stdout.write(stableJson(grid));
+      else process.stdout.write(formatCandidates(grid));
+    });
+
+  program
+    .command('new-family <name>')
+    .description('scaffold a candidate family package (source, conformance test, README, package.json)')
+    .option('--dir <dir>', 'where to create it (default: ./step4-family-<name>)')
+    .action(async (name: string, o: { dir?: string }) => {
+      const dir = resolve(o.dir ?? `step4-family-${name.replace(/_/g, '-')}`);
+      await scaffoldFamily(name, dir, cliPackage.version);
+      process.stdout.write(`created ${dir}\nnext: cd ${dir} && npm install && npm test\n`);
+    });
+
+  program
+    .command('config-schema')
+    .description('print the JSON Schema of step4.config.json (also shipped as step4.config.schema.json)')
+    .action(() => {
+      process.stdout.write(stableJson(configJsonSchema()));
     });
   return program;
 }

@@ -123,3 +123,23 @@ export function formatFamilies(registry: FamilyRegistry, grid: readonly Candidat
   lines.push(`${grid.length} candidates in all`, '');
   return lines.join('\n');
 }
+
+export function formatCandidates(grid: readonly CandidateConfig[]): string {
+  const keys = [
+    'lookback',
+    'dd_penalty',
+    'static_w',
+    'min_w',
+    'max_w',
+    'smoothing',
+    'max_step',
+    'gross_conf_scale',
+    'max_gross',
+    'target_vol',
+  ];
+  const rows = [
+    ['candidate', 'family', ...keys],
+    ...grid.map((c) => [c.name, c.method, ...keys.map((k) => String(c[k]))]),
+  ];
+  return `${table(rows)}\n${grid.length} candidates\n`;
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CORE_API_VERSION, InputError } from '@step4/core';
+
+/**
+ * `step4 new-family <name>`: a family package that works as it is:
+ * `npm install && npm test` runs the core conformance kit on it, and a
+ * config naming the package adds its candidates to a run.
+ */
+export async function scaffoldFamily(name: string, dir: string, coreVersion: string): Promise<void> {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+    throw new InputError(
+      `new-family: the name must be a lower-case identifier (a-z, 0-9, _), got ${JSON.stringify(name)}`,
+    );
+  }
+  if (existsSync(dir)) throw new InputError(`new-family: ${dir} already exists`);
+  const pkg = `step4-family-${name.replace(/_/g, '-')}`;
+  const range = `^${coreVersion}`;
+  await mkdir(join(dir, 'src'), { recursive: true });
+  await mkdir(join(dir, 'test'), { recursive: true });
+  const files: Record<string, string> = {
+    'package.json': `${JSON.stringify(
+      {
+        name: pkg,
+        version: '0.1.0',
+        description: `A Step 4 candidate family: ${name}.`,
+        type: 'module',
+        exports: { '.': './src/index.js', './package.json': './package.json' },
+        files: ['src', 'README.md'],
+        scripts: { test: 'vitest run' },
+        peerDependencies: { '@step4/core': range },
+        devDependencies: { '@step4/core': range, vitest: '^3.2.0' },
+      },
+      null,
+      2,
+    )}\n`,
+    'src/index.js': `// @ts-check
+import { CORE_API_VERSION, candidate, defineFamily } from '@step4/core/contract';
+
+/**
+ * ${name}: put A's weight on the sleeve with the better sum of returns over
+ * the last \`lookback\` months. Replace decide() with your policy; it sees only
+ * the history before the month being decided.
+ */
+export const ${camel(name)}Family = () =>
+  defineFamily({
+    meta: { name: '${name}', version: '0.1.0', coreApi: CORE_API_VERSION },
+    params: {
+      lookback: { type: 'integer', default: 6, min: 1, max: 120, description: 'Months summed.' },
+    },
+    minHistoryMonths: 1,
+    defaultGrid: () => [3, 6, 12].map((L) => candidate(\`${name}_lb\${L}\`, '${name}', { lookback: L, smoothing: 0.25, max_step: 0.25 })),
+    decide(ctx, config) {
+      const h = ctx.history;
+      let a = 0;
+      let b = 0;
+      for (let i = Math.max(0, h.length - config.lookback); i < h.length; i++) {
+        a += h.retA[i];
+        b += h.retB[i];
+      }
+      return { wRaw: a > b ? 0.7 : 0.3, conf: Math.min(1, Math.abs(a - b) * 5) };
+    },
+  });
+
+export default ${camel(name)}Family;
+`,
+    'test/conformance.test.js': `import { runConformance } from '@step4/core/testing';
+import { expect, it } from 'vitest';
+import { ${camel(name)}Family } from '../src/index.js';
+
+it('passes the Step 4 conformance kit (no look-ahead, determinism, valid outputs)', async () => {
+  const report = await runConformance(${camel(name)}Family());
+  expect(report.checks.length).toBeGreaterThan(0);
+});
+`,
+    'README.md': `# ${pkg}
+
+A [Step 4 allocator](https://www.npmjs.com/package/@step4/cli) candidate family: \`${name}\`
+(targets core API ${CORE_API_VERSION}).
+
+\`\`\`bash
+npm install && npm test        # the conformance kit: no look-ahead, determinism, valid outputs
+\`\`\`
+
+Use it in a run: install this package beside \`@step4/cli\` and name it in \`step4.config.json\`:
+
+\`\`\`json
+{ "plugins": ["${pkg}"] }
+\`\`\`
+
+\`step4 families\` then lists \`${name}\`, and \`step4 run-all\` includes its candidates.
+`,
+  };
+  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+}
+
+function camel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

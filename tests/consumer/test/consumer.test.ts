@@ -1,0 +1,132 @@
+/**
+ * A new user's path, end to end, outside the workspace: the @step4 packages
+ * packed (`pnpm pack`), the example family packed (`npm pack`), both installed
+ * into a fresh project with a plain `npm install` (no workspace links), a
+ * config that adds the family, `step4 run-all` there, and a TypeScript file
+ * using the library API type-checked against the installed packages. Then the
+ * release flow: `changeset version` on a copy of the workspace manifests.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'step4-consumer-'));
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+
+function run(cmd: string, args: string[], cwd: string) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(() => {
+  mkdirSync(tarballs, { recursive: true });
+  for (const dir of readdirSync(join(repo, 'packages'))) run('pnpm', ['pack', '--pack-destination', tarballs], join(repo, 'packages', dir));
+  run('npm', ['pack', '--pack-destination', tarballs], join(repo, 'examples', 'vol-parity'));
+  mkdirSync(project);
+  const deps: Record<string, string> = {};
+  for (const file of readdirSync(tarballs)) {
+    const name = file.startsWith('step4-') && !file.startsWith('step4-family') ? `@step4/${file.replace(/^step4-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}` : file.replace(/-\d+\.\d+\.\d+\.tgz$/, '');
+    deps[name] = `file:../tarballs/${file}`;
+  }
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-desk', private: true, type: 'module', dependencies: deps }, null, 2));
+  run('npm', ['install', '--no-audit', '--no-fund'], project);
+  writeFileSync(join(project, 'step4.config.json'), JSON.stringify({ $schema: './node_modules/@step4/cli/step4.config.schema.json', plugins: ['step4-family-vol-parity'] }, null, 2));
+}, 900_000);
+
+describe('consumption by version (packed tarballs, plain npm install)', () => {
+  it('installs real copies, not workspace links', () => {
+    const core = JSON.parse(readFileSync(join(project, 'node_modules/@step4/core/package.json'), 'utf8'));
+    expect(core.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const cli = JSON.parse(readFileSync(join(project, 'node_modules/@step4/cli/package.json'), 'utf8'));
+    expect(JSON.stringify(cli.dependencies)).not.toContain('workspace:');
+    expect(existsSync(join(project, 'node_modules/step4-family-vol-parity/src/index.js'))).toBe(true);
+  });
+
+  it('step4 families shows the plugin and the package it came from', () => {
+    const out = run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'families', '--json'], project);
+    const fam = JSON.parse(out).find((f: { name: string }) => f.name === 'vol_parity');
+    expect(fam.source).toBe('step4-family-vol-parity');
+    expect(fam.grid_size).toBe(3);
+  });
+
+  it('step4 run-all includes the family\'s candidates (worker threads load the plugin too)', () => {
+    run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'run-all', '--out-dir', 'out', '--quiet', '--no-chart', '--jobs', '2'], project);
+    const report = JSON.parse(readFileSync(join(project, 'out/return/optimization/step4_optimization_report.json'), 'utf8'));
+    const names = report.candidates.map((c: { name: string }) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['vol_parity_lb6', 'vol_parity_lb12', 'vol_parity_lb24']));
+    expect(names.length).toBe(62);
+    const vp = report.candidates.find((c: { name: string }) => c.name === 'vol_parity_lb12');
+    expect(vp.error).toBeUndefined();
+    expect(vp.family).toEqual({ name: 'vol_parity', version: '0.1.0' });
+  });
+
+  it('the example family passes the conformance kit from the installed packages', () => {
+    writeFileSync(
+      join(project, 'conformance.mjs'),
+      "import { runConformance } from '@step4/core/testing';\nimport family from 'step4-family-vol-parity';\nconst r = await runConformance(family());\nconsole.log(r.checks.length);\n",
+    );
+    expect(Number(run(process.execPath, ['conformance.mjs'], project))).toBeGreaterThan(0);
+  });
+
+  it('the library API type-checks from a TypeScript file', () => {
+    writeFileSync(
+      join(project, 'use-api.ts'),
+      `import { FamilyRegistry, prepareRun, runAll, candidate, alignSleeves, loadSleeveTable, type RunAllResult } from '@step4/core';
+import { CORE_API_VERSION, defineFamily } from '@step4/core/contract';
+import { runConformance, referencePanel } from '@step4/core/testing';
+import { referenceRobustness } from '@step4/robustness';
+import { staticFamily } from '@step4/candidates-static';
+import { builtinRegistry, defineConfig } from '@step4/cli';
+import volParity from 'step4-family-vol-parity';
+
+const mine = defineFamily({
+  meta: { name: 'mine', version: '1.0.0', coreApi: CORE_API_VERSION },
+  params: {},
+  defaultGrid: () => [candidate('mine_a', 'mine', { static_w: 0.6 })],
+  decide: () => ({ wRaw: 0.6, conf: 0 }),
+});
+const registry: FamilyRegistry = new FamilyRegistry().register(staticFamily()).register(mine).register(volParity());
+const result: Promise<RunAllResult> = runAll(registry.defaultGrid(), registry, prepareRun(referencePanel()), referenceRobustness({ samples: 100 }));
+void result;
+void runConformance(mine);
+void builtinRegistry();
+void alignSleeves;
+void loadSleeveTable;
+export default defineConfig({ plugins: ['step4-family-vol-parity'], options: { seed: 7 } });
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use-api.ts'] }),
+    );
+    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', project], project);
+  });
+});
+
+describe('release flow (changesets)', () => {
+  it('changeset version bumps the packages and writes their changelogs', () => {
+    const copy = join(work, 'release');
+    mkdirSync(copy);
+    for (const f of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(repo, f), join(copy, f));
+    cpSync(join(repo, '.changeset'), join(copy, '.changeset'), { recursive: true });
+    for (const dir of readdirSync(join(repo, 'packages'))) {
+      mkdirSync(join(copy, 'packages', dir), { recursive: true });
+      cpSync(join(repo, 'packages', dir, 'package.json'), join(copy, 'packages', dir, 'package.json'));
+    }
+    symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
+    const pending = readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    expect(pending.length).toBeGreaterThan(0);
+    const before = JSON.parse(readFileSync(join(copy, 'packages/core/package.json'), 'utf8')).version;
+    run(process.execPath, [join(repo, 'node_modules/@changesets/cli/bin.js'), 'version'], copy);
+    const after = JSON.parse(readFileSync(join(copy, 'packages/core/package.json'), 'utf8')).version;
+    expect(after).not.toBe(before);
+    expect(readFileSync(join(copy, 'packages/core/CHANGELOG.md'), 'utf8')).toContain(after);
+    expect(readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')).toEqual([]);
+  });
+});
