@@ -109,6 +109,26 @@ export default defineConfig({ plugins: ['step4-family-vol-parity'], options: { s
   });
 });
 
+describe('the README walkthrough: new-family to a run that includes it', () => {
+  it('scaffolds, installs and runs a new family with the installed CLI', () => {
+    const cli = ['node_modules/@step4/cli/dist/bin.js'];
+    run(process.execPath, [...cli, 'new-family', 'carry_tilt'], project);
+    run('npm', ['install', './step4-family-carry-tilt', '--no-audit', '--no-fund'], project);
+    writeFileSync(join(project, 'walkthrough.config.json'), JSON.stringify({ plugins: ['step4-family-carry-tilt'] }));
+    const fams = JSON.parse(run(process.execPath, [...cli, 'families', '--json', '--config', 'walkthrough.config.json'], project));
+    expect(fams.find((f: { name: string }) => f.name === 'carry_tilt')).toMatchObject({ source: 'step4-family-carry-tilt', grid_size: 3 });
+    run(process.execPath, [...cli, 'optimize', '--objective', 'calmar', '--config', 'walkthrough.config.json', '--out-dir', 'walk', '--quiet', '--no-chart'], project);
+    const report = JSON.parse(readFileSync(join(project, 'walk/optimization/step4_optimization_report.json'), 'utf8'));
+    expect(report.candidates.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['carry_tilt_lb3', 'carry_tilt_lb6', 'carry_tilt_lb12']));
+    // The scaffold's own test, the conformance kit, passes on the scaffold as generated.
+    writeFileSync(
+      join(project, 'scaffold-conformance.mjs'),
+      "import { runConformance } from '@step4/core/testing';\nimport family from 'step4-family-carry-tilt';\nconsole.log((await runConformance(family())).checks.length);\n",
+    );
+    expect(Number(run(process.execPath, ['scaffold-conformance.mjs'], project))).toBeGreaterThan(0);
+  });
+});
+
 describe('release flow (changesets)', () => {
   it('changeset version bumps the packages and writes their changelogs', () => {
     const copy = join(work, 'release');
