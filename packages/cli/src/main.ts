@@ -527,7 +527,9 @@ export function buildProgram(): Command {
     .action(async (name: string, o: { dir?: string }) => {
       const dir = resolve(o.dir ?? `step4-family-${name.replace(/_/g, '-')}`);
       await scaffoldFamily(name, dir, cliPackage.version);
-      process.stdout.write(`created ${dir}\nnext: cd ${dir} && npm install && npm test\n`);
+      process.stdout.write(
+        `created ${dir}\nnext: npm install ${dir} in your project and name the package in step4.config.json plugins (its README says more)\n`,
+      );
     });
 
   program

@@ -109,6 +109,22 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(r.stderr).toContain('step4.config.json');
   });
 
+  it.each(['step4.config.ts', 'step4.config.mjs'])('reads %s from the working directory', (file) => {
+    const dir = packageTmp();
+    const ts = file.endsWith('.ts') ? ': { plugins: string[]; options: { seed: number } }' : '';
+    writeFileSync(
+      join(dir, file),
+      `const config${ts} = { plugins: [], options: { seed: 5 } };\nexport default config;\n`,
+    );
+    const out = join(dir, 'o');
+    const r = step4(
+      ['optimize', '--objective', 'return', '--out-dir', out, '--quiet', '--no-chart', '--jobs', '1'],
+      dir,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'backtest/step4_summary.json'), 'utf8')).meta.seed).toBe(5);
+  });
+
   it('rejects a plugin built for another core API major', () => {
     const dir = packageTmp();
     writeFileSync(join(dir, 'old.mjs'), localFamily.replace('coreApi: CORE_API_VERSION', 'coreApi: 0'));
