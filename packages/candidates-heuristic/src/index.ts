@@ -1,8 +1,7 @@
 import {
   CORE_API_VERSION,
-  candidate,
   defineFamily,
-  gridLabel,
+  lookbackLeverageGrid,
   type CandidateConfig,
   type DecisionContext,
 } from '@step4/core/contract';
@@ -51,25 +50,15 @@ export function decideHeuristic(ctx: DecisionContext, config: CandidateConfig) {
 
 /** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
 export function heuristicGrid(): CandidateConfig[] {
-  const out: CandidateConfig[] = [];
-  for (const L of [3, 6, 12]) {
-    for (const G of [1.0, 1.15, 1.3]) {
-      out.push(
-        candidate(`heuristic_lb${L}_g${gridLabel(G)}`, 'heuristic', {
-          lookback: L,
-          static_w: 0.5,
-          dd_penalty: 1.2,
-          max_w: 0.85,
-          smoothing: 0.2,
-          max_step: 0.25,
-          gross_conf_scale: 0.3,
-          max_gross: G,
-          target_vol: G > 1 ? 0.045 : 0,
-        }),
-      );
-    }
-  }
-  return out;
+  return lookbackLeverageGrid('heuristic', [3, 6, 12], [1.0, 1.15, 1.3], (_L, G) => ({
+    static_w: 0.5,
+    dd_penalty: 1.2,
+    max_w: 0.85,
+    smoothing: 0.2,
+    max_step: 0.25,
+    gross_conf_scale: 0.3,
+    target_vol: G > 1 ? 0.045 : 0,
+  }));
 }
 
 /** Rolling Sharpe-minus-drawdown score allocator (spec section 4, "heuristic"). */

@@ -3,9 +3,8 @@ import {
   type CandidateConfig,
   type Decision,
   type DecisionPanel,
-  candidate,
   defineFamily,
-  gridLabel,
+  lookbackLeverageGrid,
 } from '@step4/core/contract';
 import {
   DecisionCache,
@@ -21,23 +20,13 @@ import { HOLD, binDecision, binLabel, meanVarianceDecision } from './policies.js
 
 /** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (spec section 7). */
 export function mlGrid(method: string, ddPenalty: number): CandidateConfig[] {
-  const out: CandidateConfig[] = [];
-  for (const L of [24, 36, 48]) {
-    for (const G of [1.0, 1.15, 1.3]) {
-      out.push(
-        candidate(`${method}_lb${L}_g${gridLabel(G)}`, method, {
-          lookback: L,
-          dd_penalty: ddPenalty,
-          smoothing: 0.25,
-          max_step: 0.25,
-          gross_conf_scale: 0.3,
-          max_gross: G,
-          target_vol: G > 1 ? 0.04 : 0,
-        }),
-      );
-    }
-  }
-  return out;
+  return lookbackLeverageGrid(method, [24, 36, 48], [1.0, 1.15, 1.3], (_L, G) => ({
+    dd_penalty: ddPenalty,
+    smoothing: 0.25,
+    max_step: 0.25,
+    gross_conf_scale: 0.3,
+    target_vol: G > 1 ? 0.04 : 0,
+  }));
 }
 
 const LOOKBACK = {

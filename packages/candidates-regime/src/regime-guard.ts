@@ -1,8 +1,7 @@
 import {
   CORE_API_VERSION,
-  candidate,
   defineFamily,
-  gridLabel,
+  lookbackLeverageGrid,
   type CandidateConfig,
   type Decision,
   type DecisionContext,
@@ -67,24 +66,14 @@ export function decideRegimeGuard(ctx: DecisionContext, config: CandidateConfig)
 
 /** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
 export function regimeGuardGrid(): CandidateConfig[] {
-  const out: CandidateConfig[] = [];
-  for (const L of [3, 6, 12]) {
-    for (const G of [1.0, 1.15, 1.3]) {
-      out.push(
-        candidate(`regime_guard_lb${L}_g${gridLabel(G)}`, 'regime_guard', {
-          lookback: L,
-          min_w: 0.05,
-          max_w: 0.95,
-          smoothing: 0.35,
-          max_step: 0.3,
-          gross_conf_scale: 0.25,
-          max_gross: G,
-          target_vol: G > 1 ? 0.045 : 0,
-        }),
-      );
-    }
-  }
-  return out;
+  return lookbackLeverageGrid('regime_guard', [3, 6, 12], [1.0, 1.15, 1.3], (_L, G) => ({
+    min_w: 0.05,
+    max_w: 0.95,
+    smoothing: 0.35,
+    max_step: 0.3,
+    gross_conf_scale: 0.25,
+    target_vol: G > 1 ? 0.045 : 0,
+  }));
 }
 
 export const regimeGuardFamily = () =>

@@ -3,9 +3,8 @@ import {
   type CandidateConfig,
   type Decision,
   type DecisionPanel,
-  candidate,
   defineFamily,
-  gridLabel,
+  lookbackLeverageGrid,
 } from '@step4/core/contract';
 import {
   DecisionCache,
@@ -54,24 +53,15 @@ export function regimeRfDecisions(
   });
 }
 
+/** The reference grid: the ML grid of spec section 7 (dd_penalty 0.8). */
 export function regimeRfGrid(): CandidateConfig[] {
-  const out: CandidateConfig[] = [];
-  for (const L of [24, 36, 48]) {
-    for (const G of [1.0, 1.15, 1.3]) {
-      out.push(
-        candidate(`regime_rf_lb${L}_g${gridLabel(G)}`, 'regime_rf', {
-          lookback: L,
-          dd_penalty: 0.8,
-          smoothing: 0.25,
-          max_step: 0.25,
-          gross_conf_scale: 0.3,
-          max_gross: G,
-          target_vol: G > 1 ? 0.04 : 0,
-        }),
-      );
-    }
-  }
-  return out;
+  return lookbackLeverageGrid('regime_rf', [24, 36, 48], [1.0, 1.15, 1.3], (_L, G) => ({
+    dd_penalty: 0.8,
+    smoothing: 0.25,
+    max_step: 0.25,
+    gross_conf_scale: 0.3,
+    target_vol: G > 1 ? 0.04 : 0,
+  }));
 }
 
 export const regimeRfFamily = (options: RegimeRfOptions = {}) => {

@@ -202,3 +202,21 @@ export function gridLabel(x: number): string {
   const s = Number.isInteger(x) ? x.toFixed(1) : String(x);
   return s.replace('.', '_');
 }
+
+/**
+ * The reference's grid shape: for each lookback L and leverage cap G, a
+ * candidate `${method}_lb${L}_g${G}` (G as Python prints it) with the
+ * parameters `params(L, G)` gives; lookback and max_gross are set from L and G.
+ */
+export function lookbackLeverageGrid(
+  method: string,
+  lookbacks: readonly number[],
+  leverageCaps: readonly number[],
+  params: (lookback: number, cap: number) => Partial<Omit<CandidateConfig, 'name' | 'method'>>,
+): CandidateConfig[] {
+  return lookbacks.flatMap((L) =>
+    leverageCaps.map((G) =>
+      candidate(`${method}_lb${L}_g${gridLabel(G)}`, method, { lookback: L, max_gross: G, ...params(L, G) }),
+    ),
+  );
+}

@@ -1,5 +1,6 @@
 import { Matrix, solve } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
+import { rand } from './helpers.js';
 import {
   balancedWeights,
   forestEngine,
@@ -10,18 +11,6 @@ import {
   standardise,
   standardiser,
 } from '../src/index.js';
-
-function rand(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 function problem(n: number, f: number, seed: number) {
   const r = rand(seed);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rand } from './helpers.js';
 import {
   type WindowBatch,
   logisticPredictBatch,
@@ -10,18 +11,6 @@ import {
   tfReady,
   useTfBackend,
 } from '../src/index.js';
-
-function rand(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 /** Windows of 24, 36 and 48 rows x 17 features, with a noisy linear signal. */
 function windows(seed: number, sizes = [24, 36, 48, 30, 47]) {

@@ -1,22 +1,9 @@
-import type { ObjectiveName, ObjectiveRun, PerfMetrics } from '@step4/core';
+import type { ObjectiveName, ObjectiveRun } from '@step4/core';
 import { type OverfittingAnalysis, honestGap } from './analysis.js';
 import type { PboResult } from './pbo.js';
 import type { DeflatedSharpe } from './sharpe.js';
 
 /** JSON forms of the overfitting statistics, with the key names the summaries use (documented in the README). */
-
-function perfJson(p: PerfMetrics): Record<string, number> {
-  return {
-    end_equity: p.end_equity,
-    cagr: p.cagr,
-    max_drawdown: p.max_drawdown,
-    calmar: p.calmar,
-    avg_monthly_pnl: p.avg_monthly_pnl,
-    median_monthly_pnl: p.median_monthly_pnl,
-    positive_month_rate: p.positive_month_rate,
-    n_months: p.n_months,
-  };
-}
 
 export function deflatedSharpeJson(d: DeflatedSharpe): Record<string, number> {
   return {
@@ -62,8 +49,8 @@ export function objectiveOverfittingJson(a: OverfittingAnalysis, run: ObjectiveR
     pbo: pboJson(o.pbo, o.pboMetric, o.pboMetricNote),
     selected_deflated_sharpe: dsr ? deflatedSharpeJson(dsr) : null,
     selection_honest: {
-      test: perfJson(o.honest.test),
-      reference_selected_test: perfJson(reference),
+      test: { ...o.honest.test },
+      reference_selected_test: { ...reference },
       reference_minus_honest: honestGap(reference, o.honest.test),
       switches: o.honest.switches,
       distinct_candidates: new Set(o.honest.chosen).size,
