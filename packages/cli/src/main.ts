@@ -426,7 +426,21 @@ async function runAllCommand(cmd: Command): Promise<void> {
   );
   const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
   const outDir = resolve(o.outDir);
-  const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, { chart: o.chart });
+  const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, {
+    chart: o.chart,
+    htmlRunExtras: (run) => {
+      const a = analysis.perObjective[run.objective];
+      const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
+      return {
+        'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
+        'honest test end equity': a
+          ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
+          : '–',
+        PBO: a ? a.pbo.pbo.toFixed(2) : '–',
+        DSR: dsr === undefined ? '–' : dsr.toFixed(2),
+      };
+    },
+  });
   if (o.json)
     process.stdout.write(
       stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),

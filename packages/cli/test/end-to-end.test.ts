@@ -136,6 +136,17 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     expect(Array.from(path.columns.weight_spyqqq as Float64Array).every((w) => w === 0.5)).toBe(true);
   });
 
+  it('writes a self-contained HTML report of the run', () => {
+    const html = readFileSync(join(first, 'final/step4_report.html'), 'utf8');
+    const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(`Promoted: <b>${report.promoted_candidate}</b>`);
+    expect(html).toContain('data:image/png;base64,');
+    expect(html).toContain('honest test Calmar');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 4 + 1 + 59);
+  });
+
   it('renders a PNG chart that decodes to a large image', async () => {
     const meta = await sharp(
       readFileSync(join(first, 'final/backtest/step4_portfolio_curve.png')),

@@ -1,4 +1,4 @@
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ObjectiveRun, type RunAllResult, benchmarks } from '@step4/core';
 import { writeDirAtomically } from './atomic-dir.js';
@@ -9,6 +9,7 @@ import {
   runReportDocument,
   summaryDocument,
 } from './documents.js';
+import { type HtmlReportInput, htmlReport } from './html.js';
 import { stableJson } from './stable-json.js';
 import { monthlyTableToParquet, pathTableToParquet } from './tables.js';
 
@@ -19,11 +20,14 @@ export const OUTPUT_FILES = Object.freeze({
   summary: 'step4_summary.json',
   optimizationReport: 'step4_optimization_report.json',
   runReport: 'step4_run_report.json',
+  htmlReport: 'step4_report.html',
 });
 
 export interface OutputOptions {
   /** Render the PNG chart (default true). */
   readonly chart?: boolean;
+  /** Extra columns of the HTML report's runs table (e.g. honest Calmar, PBO). */
+  readonly htmlRunExtras?: HtmlReportInput['runExtras'];
 }
 
 function equityOf(r: Float64Array, k: number): Float64Array {
@@ -159,6 +163,7 @@ export async function writeRunAllOutputs(
     summary: `final/backtest/${OUTPUT_FILES.summary}`,
     optimization_report: `final/optimization/${OUTPUT_FILES.optimizationReport}`,
     run_report: `final/${OUTPUT_FILES.runReport}`,
+    html_report: `final/${OUTPUT_FILES.htmlReport}`,
   };
   if ('objective' in promotion.dynamic) {
     Object.assign(finalOutputs, {
@@ -180,6 +185,16 @@ export async function writeRunAllOutputs(
     await writeFile(
       join(tmp, 'final', OUTPUT_FILES.runReport),
       stableJson(runReportDocument(result, manifest, finalOutputs)),
+    );
+    const chartFile = join(tmp, 'final', 'backtest', OUTPUT_FILES.chart);
+    await writeFile(
+      join(tmp, 'final', OUTPUT_FILES.htmlReport),
+      htmlReport({
+        result,
+        chartPng: options.chart === false ? undefined : await readFile(chartFile),
+        runExtras: options.htmlRunExtras,
+        toolVersion: manifest.tool.version,
+      }),
     );
   });
   return finalOutputs;
