@@ -129,6 +129,24 @@ describe('the README walkthrough: new-family to a run that includes it', () => {
   });
 });
 
+describe('docs that run', () => {
+  it('the README family example type-checks and passes the conformance kit', () => {
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('export const momentumTilt'));
+    expect(block, 'the README has the momentumTilt example').toBeDefined();
+    writeFileSync(
+      join(project, 'readme-family.ts'),
+      `${block}\nimport { runConformance } from '@step4/core/testing';\nconsole.log((await runConformance(momentumTilt())).checks.length);\n`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.readme.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['readme-family.ts'] }),
+    );
+    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(project, 'tsconfig.readme.json')], project);
+    expect(Number(run(process.execPath, ['--import', 'tsx', 'readme-family.ts'], project))).toBeGreaterThan(0);
+  });
+});
+
 describe('release flow (changesets)', () => {
   it('changeset version bumps the packages and writes their changelogs', () => {
     const copy = join(work, 'release');
