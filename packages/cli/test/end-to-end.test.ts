@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { readParquetTable } from '@step4/report';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { step4 } from './helpers.js';
+import { step4, step4Async } from './helpers.js';
 
 const OBJECTIVE_DIRS = ['return', 'balanced', 'calmar', 'robust'];
 let work: string;
@@ -23,20 +23,20 @@ function files(dir: string): string[] {
     .sort();
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'step4-e2e-'));
   first = join(work, 'first');
   second = join(work, 'second');
-  const a = step4(['run-all', '--out-dir', first, '--json']);
+  const a = await step4Async(['run-all', '--out-dir', first, '--json']);
   expect(a.code, a.stderr).toBe(0);
   jsonOut = JSON.parse(a.stdout);
-  const b = step4(['run-all', '--out-dir', second, '--quiet']);
+  const b = await step4Async(['run-all', '--out-dir', second, '--quiet']);
   expect(b.code, b.stderr).toBe(0);
   expect(b.stdout).toContain('Promoted:');
 }, 240_000);
 
 describe('step4 run-all on the embedded data (spec section 9)', () => {
-  it('writes backtest and optimization outputs per objective, final/ and the run report', () => {
+  it('writes backtest and optimization outputs per objective, final/ and the run report', async () => {
     const all = files(first);
     for (const dir of [...OBJECTIVE_DIRS, 'final']) {
       for (const f of [
@@ -58,7 +58,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     else expect(report.promoted_dynamic_reason).toMatch(/dynamic/);
   });
 
-  it('writes summaries with the reference key names', () => {
+  it('writes summaries with the reference key names', async () => {
     const s = JSON.parse(readFileSync(join(first, 'final/backtest/step4_summary.json'), 'utf8'));
     const m = s.selected_candidate.metrics;
     for (const k of ['full', 'train', 'test']) {
@@ -100,7 +100,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     );
   });
 
-  it('writes Parquet tables that read back with the right columns and 90 months', () => {
+  it('writes Parquet tables that read back with the right columns and 90 months', async () => {
     const monthly = readParquetTable(readFileSync(join(first, 'final/backtest/step4_monthly_table.parquet')));
     expect(monthly.numRows).toBe(90);
     expect(Object.keys(monthly.columns)).toEqual([
@@ -136,7 +136,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     expect(Array.from(path.columns.weight_spyqqq as Float64Array).every((w) => w === 0.5)).toBe(true);
   });
 
-  it('writes a self-contained HTML report of the run', () => {
+  it('writes a self-contained HTML report of the run', async () => {
     const html = readFileSync(join(first, 'final/step4_report.html'), 'utf8');
     const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
     expect(html).toMatch(/^<!doctype html>/);
@@ -156,12 +156,12 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
     expect(meta.height).toBeGreaterThanOrEqual(1000);
   });
 
-  it('prints the run report as JSON with --json', () => {
+  it('prints the run report as JSON with --json', async () => {
     expect(jsonOut.promoted_objective).toMatch(/^(return|balanced|calmar|robust)$/);
     expect(jsonOut.out_dir).toBe(first);
   });
 
-  it('gives byte-identical Parquet, PNG and JSON (but the generation time) on a second run', () => {
+  it('gives byte-identical Parquet, PNG and JSON (but the generation time) on a second run', async () => {
     const a = files(first);
     expect(files(second)).toEqual(a);
     for (const f of a) {
@@ -181,7 +181,7 @@ describe('step4 run-all on the embedded data (spec section 9)', () => {
 });
 
 describe('honest evaluation beside the reference numbers', () => {
-  it('reports PBO, DSR and the selection-honest run per objective', () => {
+  it('reports PBO, DSR and the selection-honest run per objective', async () => {
     const s = JSON.parse(readFileSync(join(first, 'return/backtest/step4_summary.json'), 'utf8'));
     const o = s.overfitting;
     expect(o.pbo.pbo).toBeGreaterThanOrEqual(0);
@@ -208,9 +208,9 @@ describe('honest evaluation beside the reference numbers', () => {
     expect(opt.candidates.every((c: { deflated_sharpe?: object }) => c.deflated_sharpe)).toBe(true);
   });
 
-  it('optional gates and financing change the outcome only when asked for', () => {
+  it('optional gates and financing change the outcome only when asked for', async () => {
     const out = join(work, 'gated');
-    const r = step4([
+    const r = await step4Async([
       'run-all',
       '--out-dir',
       out,
@@ -248,12 +248,12 @@ describe('honest evaluation beside the reference numbers', () => {
 });
 
 describe('parallel equals serial (style guide: seeds everywhere)', () => {
-  it('gives the same Parquet and JSON with one worker thread as with several', () => {
+  it('gives the same Parquet and JSON with one worker thread as with several', async () => {
     const serial = join(work, 'serial');
-    const r = step4(['run-all', '--out-dir', serial, '--quiet', '--no-chart', '--jobs', '1']);
+    const r = await step4Async(['run-all', '--out-dir', serial, '--quiet', '--no-chart', '--jobs', '1']);
     expect(r.code, r.stderr).toBe(0);
     const parallel = join(work, 'parallel');
-    const p = step4(['run-all', '--out-dir', parallel, '--quiet', '--no-chart', '--jobs', '3']);
+    const p = await step4Async(['run-all', '--out-dir', parallel, '--quiet', '--no-chart', '--jobs', '3']);
     expect(p.code, p.stderr).toBe(0);
     const strip = (b: Buffer) => b.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, '');
     const names = files(serial);
@@ -269,9 +269,9 @@ describe('parallel equals serial (style guide: seeds everywhere)', () => {
 });
 
 describe('other commands', () => {
-  it('step4 optimize writes backtest/ and optimization/ for one objective', () => {
+  it('step4 optimize writes backtest/ and optimization/ for one objective', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'step4-opt-')), 'opt');
-    const r = step4([
+    const r = await step4Async([
       'optimize',
       '--objective',
       'calmar',
@@ -289,10 +289,10 @@ describe('other commands', () => {
     expect(s.meta.bootstrap_samples).toBe(200);
   });
 
-  it('the reference aliases --spyqqq-monthly/--btceth-monthly read Parquet sleeves', () => {
+  it('the reference aliases --spyqqq-monthly/--btceth-monthly read Parquet sleeves', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'step4-alias-')), 'o');
     const data = new URL('../data/', import.meta.url).pathname;
-    const r = step4([
+    const r = await step4Async([
       'optimize',
       '--objective',
       'return',
@@ -310,7 +310,7 @@ describe('other commands', () => {
     expect(s.meta.sources.spyqqq).toContain('sleeve_spyqqq_monthly.parquet');
   });
 
-  it('step4 families lists the registered families and their grids', () => {
+  it('step4 families lists the registered families and their grids', async () => {
     const r = step4(['families']);
     expect(r.code).toBe(0);
     for (const name of [

@@ -6,7 +6,8 @@
  * using the library API type-checked against the installed packages. Then the
  * release flow: `changeset version` on a copy of the workspace manifests.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,16 +19,31 @@ const work = mkdtempSync(join(tmpdir(), 'step4-consumer-'));
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');
 
-function run(cmd: string, args: string[], cwd: string) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', npm_config_fund: 'false', npm_config_audit: 'false' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
+const execFileAsync = promisify(execFile);
+
+/**
+ * Run a command without blocking this thread (a long synchronous child would
+ * starve vitest's worker RPC); fail with its output.
+ */
+async function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, FORCE_COLOR: '0', npm_config_fund: 'false', npm_config_audit: 'false' },
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${err.code}):\n${err.stdout}\n${err.stderr}`);
+  }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   mkdirSync(tarballs, { recursive: true });
-  for (const dir of readdirSync(join(repo, 'packages'))) run('pnpm', ['pack', '--pack-destination', tarballs], join(repo, 'packages', dir));
-  run('npm', ['pack', '--pack-destination', tarballs], join(repo, 'examples', 'vol-parity'));
+  for (const dir of readdirSync(join(repo, 'packages'))) await run('pnpm', ['pack', '--pack-destination', tarballs], join(repo, 'packages', dir));
+  await run('npm', ['pack', '--pack-destination', tarballs], join(repo, 'examples', 'vol-parity'));
   mkdirSync(project);
   const deps: Record<string, string> = {};
   for (const file of readdirSync(tarballs)) {
@@ -35,12 +51,12 @@ beforeAll(() => {
     deps[name] = `file:../tarballs/${file}`;
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-desk', private: true, type: 'module', dependencies: deps }, null, 2));
-  run('npm', ['install', '--no-audit', '--no-fund'], project);
+  await run('npm', ['install', '--no-audit', '--no-fund'], project);
   writeFileSync(join(project, 'step4.config.json'), JSON.stringify({ $schema: './node_modules/@step4/cli/step4.config.schema.json', plugins: ['step4-family-vol-parity'] }, null, 2));
 }, 900_000);
 
 describe('consumption by version (packed tarballs, plain npm install)', () => {
-  it('installs real copies, not workspace links', () => {
+  it('installs real copies, not workspace links', async () => {
     const core = JSON.parse(readFileSync(join(project, 'node_modules/@step4/core/package.json'), 'utf8'));
     expect(core.version).toMatch(/^\d+\.\d+\.\d+$/);
     const cli = JSON.parse(readFileSync(join(project, 'node_modules/@step4/cli/package.json'), 'utf8'));
@@ -48,15 +64,15 @@ describe('consumption by version (packed tarballs, plain npm install)', () => {
     expect(existsSync(join(project, 'node_modules/step4-family-vol-parity/src/index.js'))).toBe(true);
   });
 
-  it('step4 families shows the plugin and the package it came from', () => {
-    const out = run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'families', '--json'], project);
+  it('step4 families shows the plugin and the package it came from', async () => {
+    const out = await run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'families', '--json'], project);
     const fam = JSON.parse(out).find((f: { name: string }) => f.name === 'vol_parity');
     expect(fam.source).toBe('step4-family-vol-parity');
     expect(fam.grid_size).toBe(3);
   });
 
-  it('step4 run-all includes the family\'s candidates (worker threads load the plugin too)', () => {
-    run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'run-all', '--out-dir', 'out', '--quiet', '--no-chart', '--jobs', '2'], project);
+  it('step4 run-all includes the family\'s candidates (worker threads load the plugin too)', async () => {
+    await run(process.execPath, ['node_modules/@step4/cli/dist/bin.js', 'run-all', '--out-dir', 'out', '--quiet', '--no-chart', '--jobs', '2'], project);
     const report = JSON.parse(readFileSync(join(project, 'out/return/optimization/step4_optimization_report.json'), 'utf8'));
     const names = report.candidates.map((c: { name: string }) => c.name);
     expect(names).toEqual(expect.arrayContaining(['vol_parity_lb6', 'vol_parity_lb12', 'vol_parity_lb24']));
@@ -66,15 +82,15 @@ describe('consumption by version (packed tarballs, plain npm install)', () => {
     expect(vp.family).toEqual({ name: 'vol_parity', version: '0.1.0' });
   });
 
-  it('the example family passes the conformance kit from the installed packages', () => {
+  it('the example family passes the conformance kit from the installed packages', async () => {
     writeFileSync(
       join(project, 'conformance.mjs'),
       "import { runConformance } from '@step4/core/testing';\nimport family from 'step4-family-vol-parity';\nconst r = await runConformance(family());\nconsole.log(r.checks.length);\n",
     );
-    expect(Number(run(process.execPath, ['conformance.mjs'], project))).toBeGreaterThan(0);
+    expect(Number(await run(process.execPath, ['conformance.mjs'], project))).toBeGreaterThan(0);
   });
 
-  it('the library API type-checks from a TypeScript file', () => {
+  it('the library API type-checks from a TypeScript file', async () => {
     writeFileSync(
       join(project, 'use-api.ts'),
       `import { FamilyRegistry, prepareRun, runAll, candidate, alignSleeves, loadSleeveTable, type RunAllResult } from '@step4/core';
@@ -105,19 +121,19 @@ export default defineConfig({ plugins: ['step4-family-vol-parity'], options: { s
       join(project, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use-api.ts'] }),
     );
-    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', project], project);
+    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', project], project);
   });
 });
 
 describe('the README walkthrough: new-family to a run that includes it', () => {
-  it('scaffolds, installs and runs a new family with the installed CLI', () => {
+  it('scaffolds, installs and runs a new family with the installed CLI', async () => {
     const cli = ['node_modules/@step4/cli/dist/bin.js'];
-    run(process.execPath, [...cli, 'new-family', 'carry_tilt'], project);
-    run('npm', ['install', './step4-family-carry-tilt', '--no-audit', '--no-fund'], project);
+    await run(process.execPath, [...cli, 'new-family', 'carry_tilt'], project);
+    await run('npm', ['install', './step4-family-carry-tilt', '--no-audit', '--no-fund'], project);
     writeFileSync(join(project, 'walkthrough.config.json'), JSON.stringify({ plugins: ['step4-family-carry-tilt'] }));
-    const fams = JSON.parse(run(process.execPath, [...cli, 'families', '--json', '--config', 'walkthrough.config.json'], project));
+    const fams = JSON.parse(await run(process.execPath, [...cli, 'families', '--json', '--config', 'walkthrough.config.json'], project));
     expect(fams.find((f: { name: string }) => f.name === 'carry_tilt')).toMatchObject({ source: 'step4-family-carry-tilt', grid_size: 3 });
-    run(process.execPath, [...cli, 'optimize', '--objective', 'calmar', '--config', 'walkthrough.config.json', '--out-dir', 'walk', '--quiet', '--no-chart'], project);
+    await run(process.execPath, [...cli, 'optimize', '--objective', 'calmar', '--config', 'walkthrough.config.json', '--out-dir', 'walk', '--quiet', '--no-chart'], project);
     const report = JSON.parse(readFileSync(join(project, 'walk/optimization/step4_optimization_report.json'), 'utf8'));
     expect(report.candidates.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['carry_tilt_lb3', 'carry_tilt_lb6', 'carry_tilt_lb12']));
     // The scaffold's own test, the conformance kit, passes on the scaffold as generated.
@@ -125,12 +141,12 @@ describe('the README walkthrough: new-family to a run that includes it', () => {
       join(project, 'scaffold-conformance.mjs'),
       "import { runConformance } from '@step4/core/testing';\nimport family from 'step4-family-carry-tilt';\nconsole.log((await runConformance(family())).checks.length);\n",
     );
-    expect(Number(run(process.execPath, ['scaffold-conformance.mjs'], project))).toBeGreaterThan(0);
+    expect(Number(await run(process.execPath, ['scaffold-conformance.mjs'], project))).toBeGreaterThan(0);
   });
 });
 
 describe('docs that run', () => {
-  it('the README family example type-checks and passes the conformance kit', () => {
+  it('the README family example type-checks and passes the conformance kit', async () => {
     const readme = readFileSync(join(repo, 'README.md'), 'utf8');
     const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('export const momentumTilt'));
     expect(block, 'the README has the momentumTilt example').toBeDefined();
@@ -142,13 +158,13 @@ describe('docs that run', () => {
       join(project, 'tsconfig.readme.json'),
       JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['readme-family.ts'] }),
     );
-    run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(project, 'tsconfig.readme.json')], project);
-    expect(Number(run(process.execPath, ['--import', 'tsx', 'readme-family.ts'], project))).toBeGreaterThan(0);
+    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(project, 'tsconfig.readme.json')], project);
+    expect(Number(await run(process.execPath, ['--import', 'tsx', 'readme-family.ts'], project))).toBeGreaterThan(0);
   });
 });
 
 describe('release flow (changesets)', () => {
-  it('changeset version bumps the packages and writes their changelogs', () => {
+  it('changeset version bumps the packages and writes their changelogs', async () => {
     const copy = join(work, 'release');
     mkdirSync(copy);
     for (const f of ['package.json', 'pnpm-workspace.yaml']) cpSync(join(repo, f), join(copy, f));
@@ -161,7 +177,7 @@ describe('release flow (changesets)', () => {
     const pending = readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
     expect(pending.length).toBeGreaterThan(0);
     const before = JSON.parse(readFileSync(join(copy, 'packages/core/package.json'), 'utf8')).version;
-    run(process.execPath, [join(repo, 'node_modules/@changesets/cli/bin.js'), 'version'], copy);
+    await run(process.execPath, [join(repo, 'node_modules/@changesets/cli/bin.js'), 'version'], copy);
     const after = JSON.parse(readFileSync(join(copy, 'packages/core/package.json'), 'utf8')).version;
     expect(after).not.toBe(before);
     expect(readFileSync(join(copy, 'packages/core/CHANGELOG.md'), 'utf8')).toContain(after);
