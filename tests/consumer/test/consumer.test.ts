@@ -51,7 +51,8 @@ beforeAll(async () => {
     deps[name] = `file:../tarballs/${file}`;
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-desk', private: true, type: 'module', dependencies: deps }, null, 2));
-  await run('npm', ['install', '--no-audit', '--no-fund'], project);
+  // One retry: the install fetches the packages' dependencies from the registry.
+  await run('npm', ['install', '--no-audit', '--no-fund'], project).catch(() => run('npm', ['install', '--no-audit', '--no-fund'], project));
   writeFileSync(join(project, 'step4.config.json'), JSON.stringify({ $schema: './node_modules/@step4/cli/step4.config.schema.json', plugins: ['step4-family-vol-parity'] }, null, 2));
 }, 900_000);
 
