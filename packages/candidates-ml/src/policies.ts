@@ -19,7 +19,13 @@ export function binLabel(nextA: number, nextB: number): 0 | 1 {
   return nextA > nextB ? 1 : 0;
 }
 
-/** ml_dual_ridge: predicted means to a mean-variance weight (spec section 4). */
+/**
+ * ml_dual_ridge: predicted means to a mean-variance weight (spec section 4).
+ * The means are kept as diagnostics (`mu_a`, `mu_b` in the path table). A
+ * month decided with HOLD (fewer than 24 labelled rows, e.g. the first month
+ * with the default min history) has no forecast: it carries no diagnostics,
+ * and the path table writes null there rather than inventing a value.
+ */
 export function meanVarianceDecision(
   panel: DecisionPanel,
   step: number,

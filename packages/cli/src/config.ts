@@ -5,13 +5,17 @@ import { pathToFileURL } from 'node:url';
 import {
   type CandidateConfig,
   type CandidateFamily,
+  DEFAULT_CANDIDATE,
   FamilyRegistry,
   InputError,
   assertFamily,
   candidate,
+  isInputError,
+  validateCandidate,
 } from '@step4/core';
 import { z } from 'zod';
 import { builtinGrid, builtinRegistry } from './builtin.js';
+import { configRunOptionsShape } from './options.js';
 
 /**
  * `step4.config.{json,mjs,js,ts}`: which plugins to load, how to change each
@@ -68,22 +72,9 @@ export const configSchema = z
           .length(2)
           .optional()
           .describe('The two sleeve tables (paths relative to this file); the first is sleeve A.'),
-        outDir: z.string().optional(),
-        startCapital: z.number().positive().optional(),
-        trainRatio: z.number().gt(0).lt(1).optional(),
-        minHistoryMonths: z.number().int().min(1).optional(),
-        bootstrapSamples: z.number().int().min(0).optional(),
-        bootstrapBlockMonths: z.number().int().min(1).optional(),
-        bootstrapMethod: z.enum(['circular', 'stationary']).optional(),
-        maxDrawdownCap: z.number().gt(0).max(1).optional(),
-        promoteDdCap: z.number().gt(0).max(1).optional(),
-        seed: z.number().int().min(0).max(0xffffffff).optional(),
-        jobs: z.number().int().min(1).max(256).optional(),
-        financingBpsPerYear: z.number().min(0).optional(),
-        pboBlocks: z.number().int().min(2).max(24).optional(),
-        maxPbo: z.number().min(0).max(1).optional(),
-        minDsr: z.number().min(0).max(1).optional(),
       })
+      // Every other run option comes from the one definition the command-line flags use too.
+      .extend(configRunOptionsShape)
       .strict()
       .default({})
       .describe('Run options; a command-line option given explicitly wins.'),
@@ -154,13 +145,18 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
       file,
     });
   }
+  return { file, dir: dirname(file), config: parseConfig(raw, file) };
+}
+
+/** Validate a config's contents; the first problem is an InputError naming the file and the field. */
+export function parseConfig(raw: unknown, file: string): Step4Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success)
     throw new InputError(formatIssue(file, parsed.error.issues[0]), {
       file,
       field: parsed.error.issues[0].path.join('.'),
     });
-  return { file, dir: dirname(file), config: parsed.data };
+  return parsed.data;
 }
 
 /** The families a plugin module exports: default or `families`, each a family, a factory or an array of them. */
@@ -236,16 +232,32 @@ export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): 
     }
   }
   const base = builtinGrid(registry);
-  const specToConfig = (method: string, spec: { name: string } & Record<string, number | string>) => {
+  const specToConfig = (
+    method: string,
+    spec: { name: string } & Record<string, number | string>,
+    field: string,
+  ) => {
     const { name, ...params } = spec;
     const family = registry.get(method)!;
+    checkCandidateKeys(family, params, loaded.file, field);
     const defaults = Object.fromEntries(Object.entries(family.params).map(([k, p]) => [k, p.default]));
-    return candidate(name, method, { ...defaults, ...params } as Partial<CandidateConfig>);
+    const config = candidate(name, method, { ...defaults, ...params } as Partial<CandidateConfig>);
+    try {
+      // Core's own check of every value against the position ranges and the family's schema.
+      validateCandidate(config, family);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      const at = e.field && e.field in params ? `${field}.${e.field}` : field;
+      throw new InputError(`${loaded.file}: field ${at}: ${e.message}`, { file: loaded.file, field: at });
+    }
+    return config;
   };
-  const replaced = (method: string) =>
-    (changes[method]?.replace ?? []).map((spec) => specToConfig(method, spec));
-  const extended = (method: string) =>
-    (changes[method]?.extend ?? []).map((spec) => specToConfig(method, spec));
+  const specs = (method: string, kind: 'replace' | 'extend') =>
+    (changes[method]?.[kind] ?? []).map((spec, i) =>
+      specToConfig(method, spec, `grids.${method}.${kind}.${i}`),
+    );
+  const replaced = (method: string) => specs(method, 'replace');
+  const extended = (method: string) => specs(method, 'extend');
   const last = new Map<string, number>();
   for (const [i, c] of base.entries()) last.set(c.method, i);
   // Keep the reference order: a replaced grid takes its family's first place, extensions follow its last.
@@ -266,4 +278,57 @@ export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): 
     if (!emitted.has(m) && !changes[m]?.disable) out.push(...replaced(m), ...extended(m));
   }
   return out;
+}
+
+/**
+ * The parameters a candidate of a family may set: the general candidate and
+ * position parameters every candidate has (core's DEFAULT_CANDIDATE) and the
+ * family's declared `params`. `name` and `method` come from the config itself.
+ */
+export function candidateParameterNames(family: CandidateFamily): string[] {
+  return [...new Set([...Object.keys(DEFAULT_CANDIDATE), ...Object.keys(family.params)])];
+}
+
+function checkCandidateKeys(
+  family: CandidateFamily,
+  params: Record<string, unknown>,
+  file: string | undefined,
+  field: string,
+): void {
+  const valid = candidateParameterNames(family);
+  for (const key of Object.keys(params)) {
+    if (valid.includes(key)) continue;
+    const close = closest(key, valid);
+    const hint = close ? `did you mean ${close}?` : `valid: ${valid.join(', ')}`;
+    throw new InputError(
+      `${file}: field ${field}.${key}: family ${family.meta.name} has no parameter ${key} (${hint})`,
+      { file, field: `${field}.${key}` },
+    );
+  }
+}
+
+/** Edit distance with adjacent transpositions (optimal string alignment). */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The closest of `names` to `word`, if it is close enough to be a typo (a third of the word's length, at least 1). */
+export function closest(word: string, names: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(word.toLowerCase(), name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
 }

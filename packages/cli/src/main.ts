@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import {
 } from '@step4/core';
 import {
   type RunManifest,
+  checkOutDir,
   runReportDocument,
   stableJson,
   summaryDocument,
@@ -47,7 +47,9 @@ import {
   loadConfig,
   registryFromConfig,
 } from './config.js';
+import { type RunCommandName, type RunOptionValues, addRunOptions } from './options.js';
 import { scaffoldFamily } from './scaffold.js';
+import { type Interrupts, handleInterrupts } from './signals.js';
 import { progressReporter } from './progress.js';
 import { formatCandidates, formatFamilies, formatOptimizeSummary, formatRunAllSummary } from './summary.js';
 
@@ -63,66 +65,23 @@ export const EMBEDDED_SLEEVES = [
   { name: 'btceth', file: fileURLToPath(new URL('../data/sleeve_btceth_monthly.csv', import.meta.url)) },
 ] as const;
 
-interface CommonOptions {
+/** The command-line-only options, and the run options of the one definition in options.ts. */
+type CommonOptions = RunOptionValues & {
   config?: string;
   sleeve?: string[];
   spyqqqMonthly?: string;
   btcethMonthly?: string;
-  outDir: string;
-  startCapital: number;
-  trainRatio: number;
-  minHistoryMonths: number;
-  bootstrapSamples?: number;
-  bootstrapBlockMonths: number;
-  maxDrawdownCap?: number;
-  promoteDdCap: number;
-  seed: number;
-  jobs: number;
-  financingBpsPerYear: number;
-  bootstrapMethod: 'circular' | 'stationary';
-  pboBlocks: number;
-  maxPbo?: number;
-  minDsr?: number;
   chart: boolean;
   quiet?: boolean;
   json?: boolean;
-}
-
-function numberOption(
-  flag: string,
-  opts: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {},
-) {
-  return (raw: string): number => {
-    const v = raw.trim() === '' ? Number.NaN : Number(raw);
-    const tooLow = opts.min !== undefined && (opts.minExclusive ? v <= opts.min : v < opts.min);
-    const tooHigh = opts.max !== undefined && v > opts.max;
-    if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || tooLow || tooHigh) {
-      const range =
-        opts.min !== undefined || opts.max !== undefined
-          ? ` ${opts.minExclusive ? '>' : '>='} ${opts.min ?? '-inf'}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`
-          : '';
-      throw new InputError(
-        `option ${flag}: expected ${opts.integer ? 'an integer' : 'a number'}${range}, got ${JSON.stringify(raw)}`,
-        {
-          field: flag,
-        },
-      );
-    }
-    return v;
-  };
-}
-
-/** One worker per core, at most 8: candidates are small and independent. */
-export function defaultJobs(): number {
-  return Math.max(1, Math.min(8, availableParallelism()));
-}
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSamples: number }): Command {
-  return cmd
+function addCommonOptions(cmd: Command, command: RunCommandName): Command {
+  cmd
     .option(
       '--config <file>',
       'config file (default: step4.config.{json,mjs,js,ts} in the working directory)',
@@ -133,87 +92,8 @@ function addCommonOptions(cmd: Command, defaults: { outDir: string; bootstrapSam
       collect,
     )
     .option('--spyqqq-monthly <path>', 'alias of --sleeve spyqqq=<path> (reference option)')
-    .option('--btceth-monthly <path>', 'alias of --sleeve btceth=<path> (reference option)')
-    .option('--out-dir <dir>', 'output folder (replaced as a whole when the run succeeds)', defaults.outDir)
-    .option(
-      '--start-capital <k>',
-      'start capital',
-      numberOption('--start-capital', { min: 0, minExclusive: true }),
-      10_000,
-    )
-    .option(
-      '--train-ratio <r>',
-      'share of aligned months in train',
-      numberOption('--train-ratio', { min: 0, minExclusive: true, max: 0.99 }),
-      0.6,
-    )
-    .option(
-      '--min-history-months <n>',
-      'history rows before the first decision',
-      numberOption('--min-history-months', { integer: true, min: 1, max: 600 }),
-      24,
-    )
-    .option(
-      '--bootstrap-samples <n>',
-      `bootstrap samples (default ${defaults.bootstrapSamples})`,
-      numberOption('--bootstrap-samples', { integer: true, min: 0, max: 1_000_000 }),
-    )
-    .option(
-      '--bootstrap-block-months <n>',
-      'bootstrap block length',
-      numberOption('--bootstrap-block-months', { integer: true, min: 1, max: 120 }),
-      6,
-    )
-    .option(
-      '--max-drawdown-cap <x>',
-      "gate: max test drawdown (default: the objective's reference cap)",
-      numberOption('--max-drawdown-cap', { min: 0, minExclusive: true, max: 1 }),
-    )
-    .option(
-      '--promote-dd-cap <x>',
-      'promotion: max test drawdown of a promoted run',
-      numberOption('--promote-dd-cap', { min: 0, minExclusive: true, max: 1 }),
-      0.3,
-    )
-    .option(
-      '--seed <n>',
-      'seed of every random source',
-      numberOption('--seed', { integer: true, min: 0, max: 0xffffffff }),
-      42,
-    )
-    .option(
-      '--financing-bps-per-year <bps>',
-      'yearly financing rate of leverage above 1, in basis points (0 = the reference)',
-      numberOption('--financing-bps-per-year', { min: 0, max: 100_000 }),
-      0,
-    )
-    .addOption(
-      new Option('--bootstrap-method <name>', 'circular blocks (the reference) or the stationary bootstrap')
-        .choices(['circular', 'stationary'])
-        .default('circular'),
-    )
-    .option(
-      '--pbo-blocks <S>',
-      'blocks S of the CSCV behind the probability of backtest overfitting (even)',
-      numberOption('--pbo-blocks', { integer: true, min: 2, max: 24 }),
-      16,
-    )
-    .option(
-      '--max-pbo <x>',
-      'optional gate: objective runs whose PBO is above x are not promoted',
-      numberOption('--max-pbo', { min: 0, max: 1 }),
-    )
-    .option(
-      '--min-dsr <x>',
-      'optional gate: candidates whose deflated Sharpe ratio is below x fail the gate',
-      numberOption('--min-dsr', { min: 0, max: 1 }),
-    )
-    .option(
-      '--jobs <n>',
-      'worker threads simulating candidates (1 = in this process)',
-      numberOption('--jobs', { integer: true, min: 1, max: 256 }),
-      defaultJobs(),
-    )
+    .option('--btceth-monthly <path>', 'alias of --sleeve btceth=<path> (reference option)');
+  return addRunOptions(cmd, command)
     .option('--no-chart', 'skip the PNG charts')
     .option('--quiet', 'no progress on stderr')
     .option('--json', 'machine-readable result on stdout');
@@ -347,10 +227,6 @@ async function simulate(
     seed: o.seed,
     financingBpsPerYear: o.financingBpsPerYear,
   });
-  if (o.pboBlocks % 2 !== 0)
-    throw new InputError(`option --pbo-blocks: expected an even integer, got ${o.pboBlocks}`, {
-      field: '--pbo-blocks',
-    });
   const registry = await registryFromConfig(loaded);
   const grid = gridFromConfig(registry, loaded);
   validateGrid(grid, registry);
@@ -413,10 +289,25 @@ async function simulate(
   return { result, registry, analysis, notPromotable };
 }
 
+/** SIGINT/SIGTERM handling of the running command; installed only by the commands that write outputs. */
+let interrupts: Interrupts | undefined;
+
+/**
+ * The output folder, checked by the output-folder rule before any work: the
+ * files this run reads (sleeve tables, the config) may never be inside it.
+ */
+async function checkedOutDir(o: CommonOptions, loaded: LoadedConfig): Promise<string> {
+  interrupts ??= handleInterrupts();
+  const inputs = sleeveInputs(o, loaded.config.options.sleeves, loaded.dir).map((s) => s.file);
+  await checkOutDir(o.outDir, { protect: loaded.file ? [...inputs, loaded.file] : inputs });
+  return resolve(o.outDir);
+}
+
 async function runAllCommand(cmd: Command): Promise<void> {
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions, loaded);
-  const samples = o.bootstrapSamples ?? 1200;
+  const outDir = await checkedOutDir(o, loaded);
+  const samples = o.bootstrapSamples;
   const { result, registry, analysis, notPromotable } = await simulate(
     o,
     loaded,
@@ -425,22 +316,24 @@ async function runAllCommand(cmd: Command): Promise<void> {
     'run-all',
   );
   const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
-  const outDir = resolve(o.outDir);
-  const finalOutputs = await writeRunAllOutputs(outDir, result, manifest, {
-    chart: o.chart,
-    htmlRunExtras: (run) => {
-      const a = analysis.perObjective[run.objective];
-      const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
-      return {
-        'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
-        'honest test end equity': a
-          ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
-          : '–',
-        PBO: a ? a.pbo.pbo.toFixed(2) : '–',
-        DSR: dsr === undefined ? '–' : dsr.toFixed(2),
-      };
-    },
-  });
+  const finalOutputs = await interrupts!.whileWriting(
+    writeRunAllOutputs(outDir, result, manifest, {
+      chart: o.chart,
+      signal: interrupts!.signal,
+      htmlRunExtras: (run) => {
+        const a = analysis.perObjective[run.objective];
+        const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
+        return {
+          'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
+          'honest test end equity': a
+            ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
+            : '–',
+          PBO: a ? a.pbo.pbo.toFixed(2) : '–',
+          DSR: dsr === undefined ? '–' : dsr.toFixed(2),
+        };
+      },
+    }),
+  );
   if (o.json)
     process.stdout.write(
       stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),
@@ -451,7 +344,8 @@ async function runAllCommand(cmd: Command): Promise<void> {
 async function optimizeCommand(cmd: Command): Promise<void> {
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions & { objective: ObjectiveName }, loaded);
-  const samples = o.bootstrapSamples ?? 1000;
+  const outDir = await checkedOutDir(o, loaded);
+  const samples = o.bootstrapSamples;
   const { result, registry, analysis, notPromotable } = await simulate(
     o,
     loaded,
@@ -460,9 +354,10 @@ async function optimizeCommand(cmd: Command): Promise<void> {
     `optimize ${o.objective}`,
   );
   const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
-  const outDir = resolve(o.outDir);
   const run = result.runs[0];
-  await writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart });
+  await interrupts!.whileWriting(
+    writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart, signal: interrupts!.signal }),
+  );
   if (o.json)
     process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, manifest) }));
   else process.stdout.write(formatOptimizeSummary(run, result, outDir, analysis));
@@ -479,7 +374,7 @@ export function buildProgram(): Command {
 
   addCommonOptions(
     program.command('run-all').description('run every objective, promote a best run and a best dynamic run'),
-    { outDir: 'step4_out', bootstrapSamples: 1200 },
+    'run-all',
   ).action(async (_o, cmd: Command) => runAllCommand(cmd));
 
   addCommonOptions(
@@ -489,7 +384,7 @@ export function buildProgram(): Command {
       .addOption(
         new Option('--objective <name>', 'objective').choices([...OBJECTIVES]).makeOptionMandatory(),
       ),
-    { outDir: 'step4_optimize_out', bootstrapSamples: 1000 },
+    'optimize',
   ).action(async (_o, cmd: Command) => optimizeCommand(cmd));
 
   program
@@ -555,12 +450,44 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Exit code of a failed write to stdout, once one happened. EPIPE (the reader
+ * left early, e.g. `step4 families | head -1`) is not a failure: the command
+ * ends quietly with code 0, like a reader that read everything. Any other
+ * failure (ENOSPC, EIO: the output is lost) is one line on stderr and code 1.
+ */
+let stdoutFailure: number | undefined;
+let stdioGuarded = false;
+
+function guardStdio(): void {
+  if (stdioGuarded) return;
+  stdioGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (stdoutFailure !== undefined) return;
+    stdoutFailure = e.code === 'EPIPE' ? 0 : 1;
+    if (stdoutFailure === 0) return;
+    process.stderr.write(`step4: error: cannot write to stdout (${oneLine(e.message)})\n`);
+    // The error usually arrives after main() returned: raise the exit code it set.
+    process.exitCode = Math.max(Number(process.exitCode ?? 0), stdoutFailure);
+  });
+  // Nothing is left to report a failed write to stderr to (e.g. `step4 run-all 2>&1 | head -1`).
+  process.stderr.on('error', () => {});
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /** Run the CLI; resolves to the exit code (0 ok, 2 bad input, 1 internal failure). */
 export async function main(argv: string[]): Promise<number> {
+  guardStdio();
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return stdoutFailure ?? 0;
   } catch (e) {
+    // Interrupted: the signal handler has said so and exits once the output writer has cleaned up.
+    const interruptedCode = interrupts?.exitCode();
+    if (interruptedCode !== undefined) return interruptedCode;
     if (e instanceof CommanderError) {
       // --help and --version end here with exit code 0; usage errors are bad input.
       return e.exitCode === 0 ? 0 : 2;
@@ -570,8 +497,11 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const err = e as Error;
-    process.stderr.write(`step4: internal error: ${err?.message ?? String(e)}\n`);
+    process.stderr.write(`step4: internal error: ${oneLine(err?.message ?? String(e))}\n`);
     if (process.env.STEP4_DEBUG) process.stderr.write(`${err?.stack}\n`);
     return 1;
+  } finally {
+    interrupts?.dispose();
+    interrupts = undefined;
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_A, EMBEDDED_B, step4 } from './helpers.js';
+import { EMBEDDED_A, EMBEDDED_B, step4Async } from './helpers.js';
 
 const casesDir = fileURLToPath(new URL('./fixtures/bad-input/', import.meta.url));
 const cases = readdirSync(casesDir).sort();
@@ -20,7 +20,17 @@ describe('bad input gives exit code 2, one line, and no half-written outputs', (
     expect(cases.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(cases)('%s', (name) => {
+  it("matches the README's bad-input list, case for case", () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const list = readme.slice(
+      readme.indexOf('<!-- bad-input-list:start -->'),
+      readme.indexOf('<!-- bad-input-list:end -->'),
+    );
+    const listed = [...list.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(cases);
+  });
+
+  it.each(cases)('%s', async (name) => {
     const dir = join(casesDir, name);
     const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as {
       args: string[];
@@ -31,7 +41,7 @@ describe('bad input gives exit code 2, one line, and no half-written outputs', (
     const args = spec.args.map((a) =>
       a.replace('{CASE}', dir).replace('{EMBEDDED_A}', EMBEDDED_A).replace('{EMBEDDED_B}', EMBEDDED_B),
     );
-    const r = step4(['run-all', '--quiet', '--no-chart', '--out-dir', out, ...args], work);
+    const r = await step4Async(['run-all', '--quiet', '--no-chart', '--out-dir', out, ...args], work);
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -41,12 +51,22 @@ describe('bad input gives exit code 2, one line, and no half-written outputs', (
     expect(readdirSync(work)).toEqual([]);
   });
 
-  it('leaves an existing output folder byte-identical', () => {
+  it('leaves an existing output folder byte-identical', async () => {
     const work = mkdtempSync(join(tmpdir(), 'step4-bad-'));
     const out = join(work, 'out');
     mkdirSync(join(out, 'final'), { recursive: true });
     writeFileSync(join(out, 'final', 'step4_run_report.json'), '{"earlier": true}\n');
-    const r = step4([
+    // An earlier step4 output (its marker lists its files), so only the bad table can stop the run.
+    writeFileSync(
+      join(out, '.step4-output.json'),
+      JSON.stringify({
+        tool: 'step4',
+        format: 1,
+        command: 'run-all',
+        files: ['final/step4_run_report.json'],
+      }),
+    );
+    const r = await step4Async([
       'run-all',
       '--quiet',
       '--out-dir',
@@ -57,6 +77,7 @@ describe('bad input gives exit code 2, one line, and no half-written outputs', (
       `btceth=${EMBEDDED_B}`,
     ]);
     expect(r.code).toBe(2);
+    expect(r.stderr).toContain('a.csv');
     expect(readFileSync(join(out, 'final', 'step4_run_report.json'), 'utf8')).toBe('{"earlier": true}\n');
     expect(readdirSync(work)).toEqual(['out']);
   });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configJsonSchema } from '../src/config.js';
+import { closest, configJsonSchema, editDistance } from '../src/config.js';
 import { step4 } from './helpers.js';
 
 const stableJson = (v: unknown) => `${JSON.stringify(v, null, 1)}\n`;
@@ -56,7 +56,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
           heuristic: { replace: [{ name: 'heuristic_custom', lookback: 5, dd_penalty: 0.5 }] },
           ml_rf: { disable: true },
         },
-        options: { seed: 7, bootstrapSamples: 50 },
+        options: { seed: 7, bootstrapSamples: 100 },
       }),
     );
     const c = step4(['candidates', '--json'], dir);
@@ -79,7 +79,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(readFileSync(join(out, 'optimization/step4_optimization_report.json'), 'utf8'));
     expect(s.meta.seed).toBe(7);
-    expect(s.meta.bootstrap_samples).toBe(50);
+    expect(s.meta.bootstrap_samples).toBe(100);
     expect(s.candidates.find((x: { name: string }) => x.name === 'tilt_b').config.max_gross).toBe(1.1);
     // An explicit flag wins over the config.
     const r2 = step4(
@@ -100,13 +100,65 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     [{ plugins: ['./missing.mjs'] }, /plugin \.\/missing\.mjs: file not found/],
     [{ plugins: ['not-installed-anywhere-xyz'] }, /plugin not-installed-anywhere-xyz: cannot be found/],
     [{ unknownKey: 1 }, /unrecognized key/i],
+    // The options share the flags' bounds (options.ts): the flag caps the block length at 120, so does the config.
+    [
+      { options: { bootstrapBlockMonths: 100000 } },
+      /field options\.bootstrapBlockMonths: expected an integer >= 1 and <= 120, got 100000$/,
+    ],
+    [{ options: { bootstrapSamples: 0 } }, /field options\.bootstrapSamples: expected an integer >= 100/],
+    [{ options: { pboBlocks: 15 } }, /field options\.pboBlocks: expected an even integer >= 2 and <= 24/],
+    [{ options: { startCapital: 1e308 } }, /field options\.startCapital: .*<= 1000000000000, got 1e\+308/],
+    [{ options: { financingBpsPerYear: 1e6 } }, /field options\.financingBpsPerYear: .*<= 10000/],
+    // Candidate parameters the family does not declare are refused, with the closest valid name.
+    [
+      { grids: { heuristic: { extend: [{ name: 'h_typo', lookbak: 5 }] } } },
+      /field grids\.heuristic\.extend\.0\.lookbak: family heuristic has no parameter lookbak \(did you mean lookback\?\)$/,
+    ],
+    [
+      {
+        grids: {
+          heuristic: {
+            replace: [
+              { name: 'h_ok', lookback: 4 },
+              { name: 'h_x', zzzzzz: 1 },
+            ],
+          },
+        },
+      },
+      /field grids\.heuristic\.replace\.1\.zzzzzz: family heuristic has no parameter zzzzzz \(valid: static_w, lookback, dd_penalty, min_w/,
+    ],
+    [
+      { grids: { heuristic: { extend: [{ name: 'h_m', method: 'static' }] } } },
+      /field grids\.heuristic\.extend\.0\.method: family heuristic has no parameter method/,
+    ],
+    // Values are checked against the family's schema (heuristic: lookback an integer in [2, 600]) and the position ranges.
+    [
+      { grids: { heuristic: { extend: [{ name: 'h_lb', lookback: 1 }] } } },
+      /field grids\.heuristic\.extend\.0\.lookback: candidate h_lb: lookback must be an integer in \[2, 600\], got 1$/,
+    ],
+    [
+      { grids: { heuristic: { extend: [{ name: 'h_g', max_gross: 'high' }] } } },
+      /field grids\.heuristic\.extend\.0\.max_gross: candidate h_g: max_gross must be a number/,
+    ],
   ])('rejects a bad config with one line naming the field: %j', (config, message) => {
     const dir = project({ 'step4.config.json': JSON.stringify(config) });
     const r = step4(['candidates'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim()).toMatch(message);
     expect(r.stderr).toContain('step4.config.json');
+  });
+
+  it('suggests the closest valid parameter for a typo, and nothing for a stranger', () => {
+    const names = ['static_w', 'lookback', 'dd_penalty', 'max_gross', 'gross_base'];
+    expect(editDistance('lookbak', 'lookback')).toBe(1);
+    expect(editDistance('lookbcak', 'lookback')).toBe(1);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(closest('lookbak', names)).toBe('lookback');
+    expect(closest('ddpenalty', names)).toBe('dd_penalty');
+    expect(closest('MAX_GROSS', names)).toBe('max_gross');
+    expect(closest('zzzzzz', names)).toBeUndefined();
+    expect(closest('x', names)).toBeUndefined();
   });
 
   it.each(['step4.config.ts', 'step4.config.mjs'])('reads %s from the working directory', (file) => {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -7,6 +7,8 @@ export const EMBEDDED_B = fileURLToPath(new URL('../data/sleeve_btceth_monthly.c
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the process, if one did. */
+  signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -22,9 +24,17 @@ export function step4(args: string[], cwd?: string): CliResult {
 }
 
 /** The same, without blocking the test thread (for long runs: vitest's worker RPC must stay answered). */
-export function step4Async(args: string[], cwd?: string): Promise<CliResult> {
+export function step4Async(
+  args: string[],
+  cwd?: string,
+  env: Record<string, string> = {},
+  onStderr?: (chunk: string, child: ChildProcess) => void,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -32,8 +42,9 @@ export function step4Async(args: string[], cwd?: string): Promise<CliResult> {
     });
     child.stderr.on('data', (d) => {
       stderr += d;
+      onStderr?.(String(d), child);
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }

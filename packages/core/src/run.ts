@@ -2,7 +2,14 @@ import type { CandidateConfig } from './contract.js';
 import { InputError } from './errors.js';
 import { type FeatureTable, buildFeatureTable } from './features.js';
 import { runWalkForward } from './harness.js';
-import { type RobustnessProbe, type Split, candidateMetrics, perf, splitMonths } from './metrics.js';
+import {
+  type RobustnessProbe,
+  type Split,
+  candidateMetrics,
+  perf,
+  roundHalfEven,
+  splitMonths,
+} from './metrics.js';
 import {
   RUN_ALL_DD_CAPS,
   dynamicScore,
@@ -74,7 +81,37 @@ export function prepareRun(panel: SleevePanel, options: RunOptions = DEFAULT_RUN
         `need at least ${needed} (min history ${options.minHistory} + 12, and at least 36)`,
     );
   }
-  return { panel, table, split: splitMonths(panel.monthEnds, options.trainRatio), options };
+  const split = splitMonths(panel.monthEnds, options.trainRatio);
+  checkSplit(panel, split, options);
+  return { panel, table, split, options };
+}
+
+/**
+ * The train/test split must be the one `--train-ratio` asks for, and the walk-forward path must
+ * have train months. `splitMonths` clamps the split to at least 24 train and 12 test months (the
+ * reference's rule, defined there once); a ratio it has to clamp is refused instead of silently
+ * changed. 12 test months is one year: the least that annualised test metrics (CAGR, Calmar)
+ * and a block bootstrap of the test returns can stand on.
+ */
+function checkSplit(panel: SleevePanel, split: Split, options: RunOptions): void {
+  const n = panel.monthEnds.length;
+  const asked = roundHalfEven(options.trainRatio * n);
+  const ratio = options.trainRatio;
+  if (asked < split.index) {
+    throw new InputError(
+      `option --train-ratio: ${ratio} puts ${asked} of the ${n} aligned months in train; ` +
+        `at least ${split.index} train months are needed (use a larger ratio)`,
+      { field: '--train-ratio' },
+    );
+  }
+  const minTest = n - splitMonths(panel.monthEnds, 1).index;
+  if (asked > split.index) {
+    throw new InputError(
+      `option --train-ratio: ${ratio} leaves ${n - asked} of the ${n} aligned months for test; ` +
+        `at least ${minTest} test months are needed (use a smaller ratio)`,
+      { field: '--train-ratio' },
+    );
+  }
 }
 
 export interface ProgressEvent {

@@ -1,6 +1,6 @@
-export * from './atomic-dir.js';
 export * from './documents.js';
 export * from './html.js';
+export * from './out-dir.js';
 export * from './outputs.js';
 export * from './portfolio-chart.js';
 export * from './stable-json.js';

@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ObjectiveRun, type RunAllResult, benchmarks } from '@step4/core';
-import { writeDirAtomically } from './atomic-dir.js';
+import { type OutputFolder, type WriteOutputOptions, writeOutputFolder } from './out-dir.js';
 import { type ChartInput, renderPortfolioChart } from './portfolio-chart.js';
 import {
   type RunManifest,
@@ -28,6 +28,18 @@ export interface OutputOptions {
   readonly chart?: boolean;
   /** Extra columns of the HTML report's runs table (e.g. honest Calmar, PBO). */
   readonly htmlRunExtras?: HtmlReportInput['runExtras'];
+  /** Stops the write between files (the previous output folder stays as it was). */
+  readonly signal?: WriteOutputOptions['signal'];
+}
+
+/** Write one file of an output folder, then take a step (abort and kill-test checkpoints). */
+type Put = (file: string, bytes: Uint8Array | string) => Promise<void>;
+
+function putter(step: OutputFolder['step']): Put {
+  return async (file, bytes) => {
+    await writeFile(file, bytes);
+    await step();
+  };
 }
 
 function equityOf(r: Float64Array, k: number): Float64Array {
@@ -87,11 +99,12 @@ async function writeBacktest(
   result: RunAllResult,
   manifest: RunManifest,
   options: OutputOptions,
+  put: Put,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
   const path = run.selected.candidate.path!;
   const [a, b] = result.prepared.panel.names;
-  await writeFile(
+  await put(
     join(dir, OUTPUT_FILES.monthlyTable),
     monthlyTableToParquet(
       {
@@ -103,11 +116,15 @@ async function writeBacktest(
       },
       { a, b },
       manifest.startCapital,
+      `${run.objective}/backtest/${OUTPUT_FILES.monthlyTable}`,
     ),
   );
-  await writeFile(join(dir, OUTPUT_FILES.summary), stableJson(summaryDocument(run, result, manifest)));
+  await put(
+    join(dir, OUTPUT_FILES.summary),
+    stableJson(summaryDocument(run, result, manifest), `${run.objective}/backtest/${OUTPUT_FILES.summary}`),
+  );
   if (options.chart !== false) {
-    await writeFile(
+    await put(
       join(dir, OUTPUT_FILES.chart),
       await renderPortfolioChart(chartInput(run, result, manifest.startCapital)),
     );
@@ -120,16 +137,24 @@ async function writeOptimization(
   run: ObjectiveRun,
   result: RunAllResult,
   manifest: RunManifest,
+  put: Put,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(
+  await put(
     join(dir, OUTPUT_FILES.optimizationReport),
-    stableJson(optimizationReportDocument(run, result, manifest)),
+    stableJson(
+      optimizationReportDocument(run, result, manifest),
+      `${run.objective}/optimization/${OUTPUT_FILES.optimizationReport}`,
+    ),
   );
   const [a, b] = result.prepared.panel.names;
   for (const c of result.evaluated) {
+    const file = `${c.config.name}_path.parquet`;
     if (c.path)
-      await writeFile(join(dir, `${c.config.name}_path.parquet`), pathTableToParquet(c.path, { a, b }));
+      await put(
+        join(dir, file),
+        pathTableToParquet(c.path, { a, b }, `${run.objective}/optimization/${file}`),
+      );
   }
 }
 
@@ -139,16 +164,18 @@ async function writeRun(
   result: RunAllResult,
   manifest: RunManifest,
   options: OutputOptions,
+  put: Put,
 ) {
-  await writeBacktest(join(dir, 'backtest'), run, result, manifest, options);
-  await writeOptimization(join(dir, 'optimization'), run, result, manifest);
+  await writeBacktest(join(dir, 'backtest'), run, result, manifest, options, put);
+  await writeOptimization(join(dir, 'optimization'), run, result, manifest, put);
 }
 
 /**
  * Write a whole run-all into `outDir` (spec section 9): one folder per
  * objective, `final/` (promoted run and the run report) and `final_dynamic/`
- * when there is a dynamic run. Written into a temporary folder and renamed
- * into place, so a failure leaves any earlier `outDir` untouched.
+ * when there is a dynamic run. Written by the output-folder rule
+ * (`writeOutputFolder`): a failure, an abort or a kill never leaves a
+ * half-written folder, and an earlier output stays until the new one is complete.
  */
 export async function writeRunAllOutputs(
   outDir: string,
@@ -175,28 +202,36 @@ export async function writeRunAllOutputs(
   }
   if (options.chart === false)
     for (const k of Object.keys(finalOutputs)) if (k.endsWith('chart')) delete finalOutputs[k];
-  await writeDirAtomically(outDir, async (tmp) => {
-    for (const run of result.runs) await writeRun(join(tmp, run.objective), run, result, manifest, options);
-    // The promoted runs are copies of their objective's folder.
-    await cp(join(tmp, promotion.promoted.objective), join(tmp, 'final'), { recursive: true });
-    if ('objective' in promotion.dynamic) {
-      await cp(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'), { recursive: true });
-    }
-    await writeFile(
-      join(tmp, 'final', OUTPUT_FILES.runReport),
-      stableJson(runReportDocument(result, manifest, finalOutputs)),
-    );
-    const chartFile = join(tmp, 'final', 'backtest', OUTPUT_FILES.chart);
-    await writeFile(
-      join(tmp, 'final', OUTPUT_FILES.htmlReport),
-      htmlReport({
-        result,
-        chartPng: options.chart === false ? undefined : await readFile(chartFile),
-        runExtras: options.htmlRunExtras,
-        toolVersion: manifest.tool.version,
-      }),
-    );
-  });
+  await writeOutputFolder(
+    outDir,
+    async ({ dir: tmp, step }) => {
+      const put = putter(step);
+      for (const run of result.runs)
+        await writeRun(join(tmp, run.objective), run, result, manifest, options, put);
+      // The promoted runs are copies of their objective's folder.
+      await cp(join(tmp, promotion.promoted.objective), join(tmp, 'final'), { recursive: true });
+      await step();
+      if ('objective' in promotion.dynamic) {
+        await cp(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'), { recursive: true });
+        await step();
+      }
+      await put(
+        join(tmp, 'final', OUTPUT_FILES.runReport),
+        stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
+      );
+      const chartFile = join(tmp, 'final', 'backtest', OUTPUT_FILES.chart);
+      await put(
+        join(tmp, 'final', OUTPUT_FILES.htmlReport),
+        htmlReport({
+          result,
+          chartPng: options.chart === false ? undefined : await readFile(chartFile),
+          runExtras: options.htmlRunExtras,
+          toolVersion: manifest.tool.version,
+        }),
+      );
+    },
+    { signal: options.signal, command: 'run-all' },
+  );
   return finalOutputs;
 }
 
@@ -208,5 +243,9 @@ export async function writeOptimizeOutputs(
   manifest: RunManifest,
   options: OutputOptions = {},
 ): Promise<void> {
-  await writeDirAtomically(outDir, (tmp) => writeRun(tmp, run, result, manifest, options));
+  await writeOutputFolder(
+    outDir,
+    ({ dir, step }) => writeRun(dir, run, result, manifest, options, putter(step)),
+    { signal: options.signal, command: 'optimize' },
+  );
 }

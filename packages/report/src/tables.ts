@@ -1,3 +1,4 @@
+import { nonFiniteError } from './stable-json.js';
 import {
   Field,
   Float64,
@@ -53,16 +54,47 @@ function epochMs(monthEnd: string): number {
   );
 }
 
+/** A Float64 column; a nullable one holds values that are not defined every month. */
+interface Column {
+  readonly name: string;
+  readonly values: Float64Array;
+  /**
+   * Policy diagnostics (e.g. ml_dual_ridge's `mu_a`, `mu_b`): the harness
+   * marks a month whose decision gave no such number with NaN, written as
+   * null ("not defined"). Every other column must be finite.
+   */
+  readonly nullable?: boolean;
+}
+
+/** The values of a column, checked: null for NaN in a nullable column, else an Error naming file, column and row. */
+function checkedValues(c: Column, monthEnds: readonly string[], file: string): (number | null)[] | undefined {
+  let nulls: (number | null)[] | undefined;
+  for (let i = 0; i < c.values.length; i++) {
+    const v = c.values[i];
+    if (Number.isFinite(v)) continue;
+    if (!(c.nullable && Number.isNaN(v)))
+      throw nonFiniteError(file, `column ${c.name}, row ${i + 1} (month_end ${monthEnds[i]})`, v);
+    nulls ??= Array.from(c.values);
+    nulls[i] = null;
+  }
+  return nulls;
+}
+
 /** A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3 format, then Float64 columns. */
-function toParquet(monthEnds: readonly string[], columns: [string, Float64Array][]): Uint8Array {
+function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): Uint8Array {
+  // Every column is checked before anything is built, so a bad value never reaches a file.
+  const checked = columns.map((c) => checkedValues(c, monthEnds, file));
   const tsType = new TimestampMillisecond('UTC');
   const fields = [
     new Field('month_end', tsType, false),
-    ...columns.map(([name]) => new Field(name, new Float64(), false)),
+    ...columns.map((c) => new Field(c.name, new Float64(), c.nullable === true)),
   ];
   const vectors = [
     vectorFromArray(monthEnds.map(epochMs), tsType),
-    ...columns.map(([, values]) => makeVector(values)),
+    ...columns.map((c, i) => {
+      const withNulls = checked[i];
+      return withNulls ? vectorFromArray(withNulls, new Float64()) : makeVector(c.values);
+    }),
   ];
   const arrow = new Table(
     new Schema(fields),
@@ -72,26 +104,40 @@ function toParquet(monthEnds: readonly string[], columns: [string, Float64Array]
   return writeParquet(WasmTable.fromIPCStream(tableToIPC(arrow, 'stream')), props);
 }
 
-/** Per-candidate path table: the path columns of spec section 3 plus the policy's own output. */
-export function pathTableToParquet(path: PathColumns, names: { a: string; b: string }): Uint8Array {
+const column = (name: string, values: Float64Array): Column => ({ name, values });
+
+/**
+ * Per-candidate path table: the path columns of spec section 3 plus the
+ * policy's own output; the policy's diagnostics are nullable (null in a
+ * month that gave none). `file` names the table in errors.
+ */
+export function pathTableToParquet(
+  path: PathColumns,
+  names: { a: string; b: string },
+  file = 'path table',
+): Uint8Array {
   const extra = Object.keys(path.extra ?? {})
     .sort()
-    .map((k) => [k, path.extra![k]] as [string, Float64Array]);
-  return toParquet(path.monthEnds, [
-    [`ret_${names.a}`, path.retA],
-    [`ret_${names.b}`, path.retB],
-    [`weight_${names.a}`, path.weightA],
-    [`weight_${names.b}`, path.weightB],
-    ['gross_leverage', path.grossLeverage],
-    ['ret_gross', path.retGross],
-    ['cost', path.cost],
-    ['ret_net', path.retNet],
-    ['turnover_abs', path.turnoverAbs],
-    ['policy_w_raw', path.policyWRaw],
-    ['policy_conf', path.policyConf],
-    ...(path.financingCost ? [['financing_cost', path.financingCost] as [string, Float64Array]] : []),
-    ...extra,
-  ]);
+    .map((k): Column => ({ name: k, values: path.extra![k], nullable: true }));
+  return toParquet(
+    path.monthEnds,
+    [
+      column(`ret_${names.a}`, path.retA),
+      column(`ret_${names.b}`, path.retB),
+      column(`weight_${names.a}`, path.weightA),
+      column(`weight_${names.b}`, path.weightB),
+      column('gross_leverage', path.grossLeverage),
+      column('ret_gross', path.retGross),
+      column('cost', path.cost),
+      column('ret_net', path.retNet),
+      column('turnover_abs', path.turnoverAbs),
+      column('policy_w_raw', path.policyWRaw),
+      column('policy_conf', path.policyConf),
+      ...(path.financingCost ? [column('financing_cost', path.financingCost)] : []),
+      ...extra,
+    ],
+    file,
+  );
 }
 
 /** `backtest/step4_monthly_table.parquet`: month_end, ret, equity, pnl, weights, gross leverage (spec section 9). */
@@ -99,6 +145,7 @@ export function monthlyTableToParquet(
   input: MonthlyColumns,
   names: { a: string; b: string },
   startCapital: number,
+  file = 'monthly table',
 ): Uint8Array {
   const n = input.retNet.length;
   const equity = new Float64Array(n);
@@ -111,20 +158,24 @@ export function monthlyTableToParquet(
     pnl[i] = equity[i] - prev;
     prev = equity[i];
   }
-  return toParquet(input.monthEnds, [
-    ['ret', input.retNet],
-    ['equity', equity],
-    ['pnl', pnl],
-    [`weight_${names.a}`, input.weightA],
-    [`weight_${names.b}`, input.weightB],
-    ['gross_leverage', input.grossLeverage],
-  ]);
+  return toParquet(
+    input.monthEnds,
+    [
+      column('ret', input.retNet),
+      column('equity', equity),
+      column('pnl', pnl),
+      column(`weight_${names.a}`, input.weightA),
+      column(`weight_${names.b}`, input.weightB),
+      column('gross_leverage', input.grossLeverage),
+    ],
+    file,
+  );
 }
 
 export interface ParquetColumns {
   readonly numRows: number;
   readonly fields: { name: string; type: string }[];
-  /** Numbers as Float64Array; timestamps and dates as `YYYY-MM-DD`; other types as strings. */
+  /** Numbers as Float64Array (null read as NaN); timestamps and dates as `YYYY-MM-DD`; other types as strings. */
   readonly columns: Record<string, Float64Array | string[]>;
 }
 
@@ -141,7 +192,10 @@ export function readParquetTable(bytes: Uint8Array): ParquetColumns {
         new Date(Number(col.get(i))).toISOString().slice(0, 10),
       );
     } else if (/^(Float|Int|Uint)/.test(type)) {
-      columns[f.name] = Float64Array.from({ length: table.numRows }, (_, i) => Number(col.get(i)));
+      columns[f.name] = Float64Array.from({ length: table.numRows }, (_, i) => {
+        const v = col.get(i);
+        return v === null ? Number.NaN : Number(v);
+      });
     } else {
       columns[f.name] = Array.from({ length: table.numRows }, (_, i) => String(col.get(i)));
     }

@@ -10,7 +10,10 @@ import {
   readParquetTable,
   renderPortfolioChart,
   stableJson,
-  writeDirAtomically,
+  type OutputFolder,
+  OUTPUT_MARKER,
+  checkOutDir,
+  writeOutputFolder,
 } from '../src/index.js';
 
 const months = ['2020-01-31', '2020-02-29', '2020-03-31'];
@@ -90,41 +93,85 @@ describe('Parquet tables (spec section 9)', () => {
   });
 });
 
-describe('atomic output folders', () => {
-  it('replaces an earlier folder only when the new one is complete', async () => {
+describe('output folders (writeOutputFolder)', () => {
+  const fillWith =
+    (files: Record<string, string>, fail?: Error) =>
+    async ({ dir, step }: OutputFolder) => {
+      for (const [name, text] of Object.entries(files)) {
+        writeFileSync(join(dir, name), text);
+        await step();
+      }
+      if (fail) throw fail;
+    };
+
+  it('replaces an earlier step4 folder only when the new one is complete', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
+    const out = join(parent, 'out');
+    await writeOutputFolder(out, fillWith({ 'old.txt': 'old' }));
+    await expect(
+      writeOutputFolder(out, fillWith({ 'half.txt': 'half' }, new Error('disk full'))),
+    ).rejects.toThrow('disk full');
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'old.txt']);
+    await writeOutputFolder(out, fillWith({ 'new.txt': 'new' }));
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'new.txt']);
+    expect(JSON.parse(readFileSync(join(out, OUTPUT_MARKER), 'utf8')).files).toEqual(['new.txt']);
+  });
+
+  it('never replaces a folder holding files step4 did not write', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
     const out = join(parent, 'out');
     mkdirSync(out);
-    writeFileSync(join(out, 'old.txt'), 'old');
-    await expect(
-      writeDirAtomically(out, async (tmp) => {
-        writeFileSync(join(tmp, 'half.txt'), 'half');
-        throw new Error('disk full');
-      }),
-    ).rejects.toThrow('disk full');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    await expect(writeOutputFolder(out, fillWith({ 'a.txt': 'a' }))).rejects.toThrow('notes.txt');
+    await expect(checkOutDir(out)).rejects.toThrow('did not write');
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(parent)).toEqual(['out']);
-    expect(readdirSync(out)).toEqual(['old.txt']);
-    await writeDirAtomically(out, async (tmp) => writeFileSync(join(tmp, 'new.txt'), 'new'));
-    expect(readdirSync(parent)).toEqual(['out']);
-    expect(readdirSync(out)).toEqual(['new.txt']);
   });
 
-  it('leaves no parent folder behind when a first run fails', async () => {
+  it('leaves no parent folder behind when a first run fails, and keeps what others wrote there', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
+    await expect(writeOutputFolder(join(parent, 'a', 'b'), fillWith({}, new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
+    expect(readdirSync(parent)).toEqual([]);
+    // Another process writes into the created parent meanwhile: it must survive the failure.
     await expect(
-      writeDirAtomically(join(parent, 'a', 'b'), async () => {
+      writeOutputFolder(join(parent, 'a', 'b'), async () => {
+        writeFileSync(join(parent, 'a', 'theirs.txt'), 'theirs');
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(readdirSync(parent)).toEqual([]);
+    expect(readdirSync(join(parent, 'a'))).toEqual(['theirs.txt']);
+  });
+
+  it('stops between files when aborted and removes its temporary folder', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'step4-atomic-'));
+    const out = join(parent, 'out');
+    await writeOutputFolder(out, fillWith({ 'old.txt': 'old' }));
+    const controller = new AbortController();
+    await expect(
+      writeOutputFolder(
+        out,
+        async ({ dir, step }) => {
+          writeFileSync(join(dir, 'one.txt'), '1');
+          controller.abort(new Error('stop'));
+          await step();
+          writeFileSync(join(dir, 'two.txt'), '2');
+        },
+        { signal: controller.signal },
+      ),
+    ).rejects.toThrow('stop');
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'old.txt']);
   });
 });
 
 describe('JSON', () => {
-  it('writes 1-space indented JSON with a trailing newline and null for non-finite numbers', () => {
-    expect(stableJson({ a: 1, b: [Number.NaN, Number.POSITIVE_INFINITY] })).toBe(
-      '{\n "a": 1,\n "b": [\n  null,\n  null\n ]\n}\n',
-    );
+  it('writes 1-space indented JSON with a trailing newline, and refuses NaN naming the place', () => {
+    expect(stableJson({ a: 1, b: [null, 2] })).toBe('{\n "a": 1,\n "b": [\n  null,\n  2\n ]\n}\n');
+    expect(() => stableJson({ b: [Number.NaN] }, 'x.json')).toThrow(/x\.json: b\[0\] is NaN/);
   });
 });
 

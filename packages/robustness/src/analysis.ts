@@ -7,14 +7,21 @@ import {
 } from '@step4/core';
 import type { BlockBootstrapOptions } from './bootstrap.js';
 import { type HonestRun, honestRun, windowMetricsTable } from './honest.js';
-import { type PboResult, probabilityOfBacktestOverfitting, sharpeOf } from './pbo.js';
+import { type PboNotComputed, type PboResult, pboOutcome, sharpeOf } from './pbo.js';
 import { type DeflatedSharpe, deflatedSharpeRatio, returnMoments } from './sharpe.js';
 
 /** Everything the overfitting analysis of a run-all reports, per objective and per candidate. */
 export interface OverfittingAnalysis {
   /** DSR and PSR of every candidate that ran, on its test returns. */
   readonly dsr: ReadonlyMap<string, DeflatedSharpe>;
+  /** Empty when the PBO could not be computed (see `pboNotComputed`). */
   readonly perObjective: Readonly<Partial<Record<ObjectiveName, ObjectiveAnalysis>>>;
+  /**
+   * Set when there is no search to judge: fewer than 2 candidates ran, or
+   * the path is too short for 2 blocks of 2 months. The selection-honest run
+   * is then skipped too (with one candidate it is that candidate).
+   */
+  readonly pboNotComputed?: PboNotComputed;
 }
 
 export interface ObjectiveAnalysis {
@@ -29,7 +36,7 @@ export interface OverfittingOptions {
   readonly split: Split;
   readonly startCapital: number;
   readonly bootstrap: BlockBootstrapOptions;
-  /** CSCV blocks S (even; default 16). */
+  /** CSCV blocks S requested (even; default 16); short paths use fewer (`pboBlocks`). */
   readonly pboBlocks?: number;
   readonly objectives: readonly { objective: ObjectiveName; ddCap: number }[];
 }
@@ -40,18 +47,27 @@ export interface OverfittingOptions {
  * weights, turnover or a bootstrap tail that a block of returns does not
  * carry, so their CSCV uses the Sharpe ratio.
  */
-function pboMeasure(objective: ObjectiveName, startCapital: number) {
+export function pboMetric(objective: ObjectiveName): {
+  metric: ObjectiveAnalysis['pboMetric'];
+  note: string;
+} {
   if (objective === 'return') {
     return {
-      metric: 'return_score' as const,
+      metric: 'return_score',
       note: 'the return objective score (1.0 end equity + 200 Calmar - 600 max drawdown) of each half',
-      measure: (r: Float64Array) => returnScoreOf(r, startCapital),
     };
   }
   return {
-    metric: 'sharpe' as const,
+    metric: 'sharpe',
     note: `the monthly Sharpe ratio: the ${objective} objective needs weights, turnover or a bootstrap tail that a block of returns does not carry`,
-    measure: sharpeOf,
+  };
+}
+
+function pboMeasure(objective: ObjectiveName, startCapital: number) {
+  const m = pboMetric(objective);
+  return {
+    ...m,
+    measure: m.metric === 'return_score' ? (r: Float64Array) => returnScoreOf(r, startCapital) : sharpeOf,
   };
 }
 
@@ -92,18 +108,22 @@ export function analyseOverfitting(
   opts: OverfittingOptions,
 ): OverfittingAnalysis {
   const ok = candidates.filter((c) => c.path);
+  const dsr = deflatedSharpeAll(ok, opts.split);
   const matrix = ok.map((c) => c.path!.retNet);
-  const table = windowMetricsTable(ok, opts.split, opts.startCapital, opts.bootstrap);
+  const blocks = opts.pboBlocks ?? 16;
   const pboCache = new Map<string, PboResult>();
   const perObjective: Partial<Record<ObjectiveName, ObjectiveAnalysis>> = {};
+  // Whether a PBO can be computed depends on the months and candidates only, not on the measure.
+  for (const { objective } of opts.objectives) {
+    const m = pboMeasure(objective, opts.startCapital);
+    if (pboCache.has(m.metric)) continue;
+    const p = pboOutcome(matrix, { blocks, measure: m.measure });
+    if (!p.computed) return { dsr, perObjective, pboNotComputed: p };
+    pboCache.set(m.metric, p);
+  }
+  const table = windowMetricsTable(ok, opts.split, opts.startCapital, opts.bootstrap);
   for (const { objective, ddCap } of opts.objectives) {
     const m = pboMeasure(objective, opts.startCapital);
-    if (!pboCache.has(m.metric)) {
-      pboCache.set(
-        m.metric,
-        probabilityOfBacktestOverfitting(matrix, { blocks: opts.pboBlocks ?? 16, measure: m.measure }),
-      );
-    }
     perObjective[objective] = {
       pbo: pboCache.get(m.metric)!,
       pboMetric: m.metric,
@@ -115,7 +135,7 @@ export function analyseOverfitting(
       ),
     };
   }
-  return { dsr: deflatedSharpeAll(ok, opts.split), perObjective };
+  return { dsr, perObjective };
 }
 
 /** The reference selection's test metrics beside the honest ones, and how much the reference overstates. */

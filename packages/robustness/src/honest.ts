@@ -24,6 +24,9 @@ import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl } from './bootstr
  * of month t. Choosing never reads month t's own returns. Switching between
  * candidates is free: the candidates' own trading costs are included, the
  * cost of moving from one candidate's position to another's is not.
+ * On short panels the path can start after the split month (48 aligned
+ * months with the defaults): the first test month then has no months before
+ * it, every candidate looks the same, and the choice goes to the first one.
  */
 export interface HonestRun {
   readonly objective: ObjectiveName;
@@ -35,6 +38,8 @@ export interface HonestRun {
   readonly test: PerfMetrics;
   /** How many times the choice changed from one month to the next. */
   readonly switches: number;
+  /** Path months before the first test month: what the first choice could look at (0 on short panels). */
+  readonly monthsBeforeTest: number;
 }
 
 export interface HonestRunOptions {
@@ -87,6 +92,7 @@ export function windowMetricsTable(
   bootstrap: BlockBootstrapOptions,
 ): { firstTest: number; months: readonly string[]; metrics: CandidateMetrics[][] } {
   const ok = candidates.filter((c) => c.path);
+  if (ok.length === 0) return { firstTest: 0, months: [], metrics: [] };
   const path = ok[0].path!;
   const firstTest = trainLength(path, split);
   const months = path.monthEnds.slice(firstTest);
@@ -108,7 +114,7 @@ export function honestRun(
     let best = -1;
     let bestScore = Number.NEGATIVE_INFINITY;
     let bestPasses = false;
-    ok.forEach((c, n) => {
+    ok.forEach((_c, n) => {
       const m = table.metrics[j][n];
       const passes = failedGates(m, opts.ddCap).length === 0;
       const score = objectiveScore(opts.objective, m);
@@ -131,5 +137,6 @@ export function honestRun(
     returns,
     test: perf(returns, opts.startCapital),
     switches,
+    monthsBeforeTest: table.firstTest,
   };
 }

@@ -5,7 +5,8 @@
  *
  * The T x N matrix of the candidates' monthly returns is cut into S
  * contiguous blocks of equal length (the earliest T mod S months are left
- * out). For every choice of S/2 blocks as in-sample (IS) and the rest as
+ * out). S is the requested number of blocks reduced by `pboBlocks` when the
+ * months are too few for blocks of at least 2 months. For every choice of S/2 blocks as in-sample (IS) and the rest as
  * out-of-sample (OOS), the candidate with the best IS performance is taken,
  * and its OOS performance is ranked among all candidates' OOS performance:
  * relative rank w = rank / (N + 1), logit λ = ln(w / (1 - w)). PBO is the
@@ -17,13 +18,17 @@
 export type PerformanceMeasure = (returns: Float64Array) => number;
 
 export interface PboOptions {
-  /** Number of blocks S (even, >= 2; default 16). */
+  /** Number of blocks S requested (even, >= 2; default 16); fewer are used on short series (see `pboBlocks`). */
   readonly blocks?: number;
   /** IS/OOS performance of a return series (default: per-period Sharpe ratio). */
   readonly measure?: PerformanceMeasure;
 }
 
 export interface PboResult {
+  readonly computed: true;
+  /** The blocks S asked for. */
+  readonly blocksRequested: number;
+  /** The blocks S' used: `pboBlocks(T, S)`. */
   readonly blocks: number;
   readonly combinations: number;
   readonly monthsUsed: number;
@@ -52,6 +57,35 @@ export interface PboResult {
   readonly degradation: { readonly slope: number; readonly intercept: number; readonly r2: number };
   /** Share of splits whose IS-best candidate has an OOS performance below 0. */
   readonly probabilityOfOosLoss: number;
+}
+
+/** Why a PBO could not be computed (too few months or candidates); no number stands in for it. */
+export interface PboNotComputed {
+  readonly computed: false;
+  readonly blocksRequested: number;
+  readonly months: number;
+  readonly candidates: number;
+  readonly reason: string;
+}
+
+export type PboOutcome = PboResult | PboNotComputed;
+
+/** Shortest block: a block of one month has no variance, so no Sharpe ratio. */
+export const PBO_MIN_BLOCK_MONTHS = 2;
+
+/**
+ * The block rule: the blocks S' used for T months when S are requested are
+ * the largest even S' <= S whose blocks hold at least 2 months
+ * (floor(T / S') >= 2, i.e. S' <= T / 2); undefined when not even 2 blocks
+ * fit (T < 4). Fewer blocks keep every split's halves long enough to rank on,
+ * at the price of fewer splits.
+ */
+export function pboBlocks(months: number, requested: number): number | undefined {
+  if (!(Number.isInteger(requested) && requested >= 2 && requested % 2 === 0))
+    throw new RangeError(`PBO: the number of blocks must be an even integer >= 2, got ${requested}`);
+  const most = Math.min(requested, Math.floor(months / PBO_MIN_BLOCK_MONTHS));
+  const s = most - (most % 2);
+  return s >= 2 ? s : undefined;
 }
 
 /** Per-period Sharpe ratio mean / sample std (0 when flat). */
@@ -89,21 +123,52 @@ function quantile(sorted: Float64Array, q: number): number {
 
 /**
  * PBO of a search over candidates whose monthly returns are `returns[n]`
- * (all of the same length T, aligned in time).
+ * (all of the same length T, aligned in time), or why there is none: fewer
+ * than 2 candidates (nothing was selected) or fewer than 4 months (not even
+ * 2 blocks of 2 months).
  */
+export function pboOutcome(returns: readonly Float64Array[], options: PboOptions = {}): PboOutcome {
+  const requested = options.blocks ?? 16;
+  const N = returns.length;
+  const T = N > 0 ? returns[0].length : 0;
+  const S = pboBlocks(T, requested);
+  const notComputed = (reason: string): PboNotComputed => ({
+    computed: false,
+    blocksRequested: requested,
+    months: T,
+    candidates: N,
+    reason,
+  });
+  if (N < 2) return notComputed(`needs at least 2 candidates that ran, got ${N}`);
+  if (S === undefined)
+    return notComputed(
+      `${T} months cannot make 2 blocks of at least ${PBO_MIN_BLOCK_MONTHS} months (needs ${2 * PBO_MIN_BLOCK_MONTHS})`,
+    );
+  for (const r of returns)
+    if (r.length !== T)
+      throw new RangeError(`PBO: every return series must have ${T} months, got ${r.length}`);
+  return cscv(returns, requested, S, options.measure ?? sharpeOf);
+}
+
+/** The PBO, for callers that know it can be computed: throws a RangeError saying why when it cannot. */
 export function probabilityOfBacktestOverfitting(
   returns: readonly Float64Array[],
   options: PboOptions = {},
 ): PboResult {
-  const S = options.blocks ?? 16;
-  const measure = options.measure ?? sharpeOf;
+  const p = pboOutcome(returns, options);
+  if (!p.computed) throw new RangeError(`PBO: ${p.reason}`);
+  return p;
+}
+
+function cscv(
+  returns: readonly Float64Array[],
+  requested: number,
+  S: number,
+  measure: PerformanceMeasure,
+): PboResult {
   const N = returns.length;
-  if (!(Number.isInteger(S) && S >= 2 && S % 2 === 0))
-    throw new RangeError(`PBO: the number of blocks must be an even integer >= 2, got ${S}`);
-  if (N < 2) throw new RangeError(`PBO: needs at least 2 candidates, got ${N}`);
   const T = returns[0].length;
   const blockLen = Math.floor(T / S);
-  if (blockLen < 2) throw new RangeError(`PBO: ${T} months cannot make ${S} blocks of at least 2 months`);
   const dropped = T - blockLen * S;
   const half = S / 2;
   const isSeries = new Float64Array(half * blockLen);
@@ -175,6 +240,8 @@ export function probabilityOfBacktestOverfitting(
   }
   const slope = sxx > 0 ? sxy / sxx : 0;
   return {
+    computed: true,
+    blocksRequested: requested,
     blocks: S,
     combinations: C,
     monthsUsed: blockLen * S,

@@ -1,11 +1,11 @@
-import { type WalkForwardPath, percentile } from '@step4/core';
+import { percentile, type WalkForwardPath } from '@step4/core';
 import { describe, expect, it } from 'vitest';
 import {
-  SeededRandom,
   blockBootstrapAvgMonthlyPnl,
   bootstrapP10AvgMonthlyPnl,
   circularBlockIndices,
   costStressAvgMonthlyPnl,
+  SeededRandom,
 } from '../src/index.js';
 
 describe('SeededRandom (xoshiro128** seeded by splitmix32)', () => {

@@ -1,7 +1,6 @@
-import { type EvaluatedCandidate, candidate, perf } from '@step4/core';
+import { perf } from '@step4/core';
 import { describe, expect, it } from 'vitest';
 import {
-  SeededRandom,
   blockBootstrapAvgMonthlyPnl,
   deflatedSharpeRatio,
   expectedMaxSharpe,
@@ -11,8 +10,10 @@ import {
   probabilisticSharpeRatio,
   probabilityOfBacktestOverfitting,
   returnMoments,
+  SeededRandom,
   stationaryIndices,
 } from '../src/index.js';
+import { fakeCandidate } from './fake-candidate.js';
 
 function gaussian(rng: SeededRandom) {
   return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
@@ -143,28 +144,7 @@ describe('selection-honest walk-forward', () => {
     (_, i) =>
       `20${String(10 + Math.floor(i / 12)).padStart(2, '0')}-${String((i % 12) + 1).padStart(2, '0')}-28`,
   );
-  function fake(name: string, ret: Float64Array): EvaluatedCandidate {
-    const n = ret.length;
-    const z = () => new Float64Array(n);
-    return {
-      config: candidate(name, 'x'),
-      family: { name: 'x', version: '1' },
-      path: {
-        monthEnds: months,
-        retA: z(),
-        retB: z(),
-        weightA: new Float64Array(n).fill(0.5),
-        weightB: new Float64Array(n).fill(0.5),
-        grossLeverage: new Float64Array(n).fill(1),
-        retGross: ret,
-        cost: z(),
-        retNet: ret,
-        turnoverAbs: new Float64Array(n).fill(0.05),
-        policyWRaw: z(),
-        policyConf: z(),
-      },
-    };
-  }
+  const fake = (name: string, ret: Float64Array) => fakeCandidate(name, ret, months);
   const rng = new SeededRandom(11);
   const cands = Array.from({ length: 6 }, (_, k) =>
     fake(

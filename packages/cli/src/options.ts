@@ -1,0 +1,341 @@
+import { availableParallelism } from 'node:os';
+import { InputError } from '@step4/core';
+import { type Command, Option } from 'commander';
+import { z } from 'zod';
+
+/**
+ * The run options of `step4 run-all` and `step4 optimize`, each defined ONCE:
+ * its key (the config file's `options.<key>`), its flag, its bounds, its
+ * default and its description. The command-line flags and the config file's
+ * `options` schema are both derived from this list, so they accept and refuse
+ * exactly the same values with the same message.
+ */
+
+/** The commands that take run options (they differ in some defaults). */
+export type RunCommandName = 'run-all' | 'optimize';
+
+/** Bounds of a numeric option; its zod schema and its error message are built from them. */
+export interface NumberBounds {
+  readonly integer?: boolean;
+  /** An even integer (the CSCV behind the PBO splits the months into two halves). */
+  readonly even?: boolean;
+  readonly min: number;
+  readonly minExclusive?: boolean;
+  readonly max: number;
+  readonly maxExclusive?: boolean;
+}
+
+/** A default, fixed or depending on the command. */
+type Default<T> = T | ((command: RunCommandName) => T);
+
+interface DefBase<K extends string, S extends z.ZodType, D> {
+  /** Name in the config file's `options` and in the parsed command-line options. */
+  readonly key: K;
+  /** The flag, e.g. `--start-capital`. */
+  readonly flag: string;
+  /** The flag's value name in the help, e.g. `<k>`. */
+  readonly valueName: string;
+  readonly description: string;
+  /** The one validation of the value (config file and, after conversion, command line). */
+  readonly schema: S;
+  /** What a valid value is, e.g. `expected an integer >= 1 and <= 120`. */
+  readonly expected: string;
+  readonly default: D;
+}
+
+export interface NumberOptionDef<K extends string = string, D = Default<number> | undefined>
+  extends DefBase<K, z.ZodNumber, D> {
+  readonly kind: 'number';
+  readonly bounds: NumberBounds;
+}
+
+export interface ChoiceOptionDef<
+  K extends string = string,
+  D = Default<string> | undefined,
+  S extends z.ZodType<string> = z.ZodType<string>,
+> extends DefBase<K, S, D> {
+  readonly kind: 'choice';
+  readonly choices: readonly [string, ...string[]];
+}
+
+export interface StringOptionDef<K extends string = string, D = Default<string> | undefined>
+  extends DefBase<K, z.ZodString, D> {
+  readonly kind: 'string';
+}
+
+export type RunOptionDef = NumberOptionDef | ChoiceOptionDef | StringOptionDef;
+
+/** A value as a message shows it: numbers as JavaScript prints them, anything else as JSON. */
+function shown(v: unknown): string {
+  if (typeof v === 'number' || v === undefined) return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** `expected an integer >= 1 and <= 120` and the like. */
+export function describeBounds(b: NumberBounds): string {
+  const what = b.even ? 'an even integer' : b.integer ? 'an integer' : 'a number';
+  return `expected ${what} ${b.minExclusive ? '>' : '>='} ${b.min} and ${b.maxExclusive ? '<' : '<='} ${b.max}`;
+}
+
+function numberSchema(b: NumberBounds, expected: string): z.ZodNumber {
+  // Every check carries the same message, so whichever fails first names the whole rule.
+  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
+  let s = z.number({ error });
+  if (b.integer || b.even) s = s.int({ error });
+  s = b.minExclusive ? s.gt(b.min, { error }) : s.gte(b.min, { error });
+  s = b.maxExclusive ? s.lt(b.max, { error }) : s.lte(b.max, { error });
+  if (b.even) s = s.multipleOf(2, { error });
+  return s;
+}
+
+function numberOption<K extends string, D extends Default<number> | undefined = undefined>(
+  key: K,
+  flag: string,
+  valueName: string,
+  description: string,
+  bounds: NumberBounds,
+  dflt?: D,
+): NumberOptionDef<K, D> {
+  const expected = describeBounds(bounds);
+  return {
+    kind: 'number',
+    key,
+    flag,
+    valueName,
+    description,
+    bounds,
+    expected,
+    schema: numberSchema(bounds, expected),
+    default: dflt as D,
+  };
+}
+
+function choiceOption<K extends string, const C extends readonly [string, ...string[]], D extends C[number]>(
+  key: K,
+  flag: string,
+  valueName: string,
+  description: string,
+  choices: C,
+  dflt: D,
+): ChoiceOptionDef<K, D, z.ZodEnum<{ [V in C[number]]: V }>> {
+  const expected = `expected one of ${choices.join(', ')}`;
+  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
+  return {
+    kind: 'choice',
+    key,
+    flag,
+    valueName,
+    description,
+    choices,
+    expected,
+    schema: z.enum(choices, { error }) as z.ZodEnum<{ [V in C[number]]: V }>,
+    default: dflt,
+  };
+}
+
+function stringOption<K extends string, D extends Default<string>>(
+  key: K,
+  flag: string,
+  valueName: string,
+  description: string,
+  dflt: D,
+): StringOptionDef<K, D> {
+  const expected = 'expected a non-empty string';
+  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
+  return {
+    kind: 'string',
+    key,
+    flag,
+    valueName,
+    description,
+    expected,
+    schema: z.string({ error }).min(1, { error }),
+    default: dflt,
+  };
+}
+
+/** One worker per core, at most 8: candidates are small and independent. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/** Every run option, in the order of the help and of the config file's JSON Schema. */
+export const RUN_OPTIONS = [
+  stringOption(
+    'outDir',
+    '--out-dir',
+    '<dir>',
+    'output folder (replaced as a whole when the run succeeds)',
+    (command: RunCommandName) => (command === 'run-all' ? 'step4_out' : 'step4_optimize_out'),
+  ),
+  // At most 1e12: far above any account, and low enough that equity curves and scores stay finite.
+  numberOption(
+    'startCapital',
+    '--start-capital',
+    '<k>',
+    'start capital',
+    { min: 0, minExclusive: true, max: 1e12 },
+    10_000,
+  ),
+  // Too few train or test months for the data is refused by core's prepareRun (it knows the panel length).
+  numberOption(
+    'trainRatio',
+    '--train-ratio',
+    '<r>',
+    'share of aligned months in train',
+    { min: 0, minExclusive: true, max: 0.99 },
+    0.6,
+  ),
+  numberOption(
+    'minHistoryMonths',
+    '--min-history-months',
+    '<n>',
+    'history rows before the first decision',
+    { integer: true, min: 1, max: 600 },
+    24,
+  ),
+  // Below 100 samples the 10th percentile of the bootstrap is noise (0 samples made the gate always pass).
+  numberOption(
+    'bootstrapSamples',
+    '--bootstrap-samples',
+    '<n>',
+    'bootstrap samples',
+    { integer: true, min: 100, max: 1_000_000 },
+    (command: RunCommandName) => (command === 'run-all' ? 1200 : 1000),
+  ),
+  numberOption(
+    'bootstrapBlockMonths',
+    '--bootstrap-block-months',
+    '<n>',
+    'bootstrap block length',
+    { integer: true, min: 1, max: 120 },
+    6,
+  ),
+  choiceOption(
+    'bootstrapMethod',
+    '--bootstrap-method',
+    '<name>',
+    'circular blocks (the reference) or the stationary bootstrap',
+    ['circular', 'stationary'],
+    'circular',
+  ),
+  numberOption(
+    'maxDrawdownCap',
+    '--max-drawdown-cap',
+    '<x>',
+    "gate: max test drawdown (default: the objective's reference cap)",
+    { min: 0, minExclusive: true, max: 1 },
+  ),
+  numberOption(
+    'promoteDdCap',
+    '--promote-dd-cap',
+    '<x>',
+    'promotion: max test drawdown of a promoted run',
+    { min: 0, minExclusive: true, max: 1 },
+    0.3,
+  ),
+  numberOption(
+    'seed',
+    '--seed',
+    '<n>',
+    'seed of every random source',
+    { integer: true, min: 0, max: 0xffffffff },
+    42,
+  ),
+  numberOption(
+    'jobs',
+    '--jobs',
+    '<n>',
+    'worker threads simulating candidates (1 = in this process)',
+    { integer: true, min: 1, max: 256 },
+    () => defaultJobs(),
+  ),
+  // At most 10 000 bps (100% a year), the bound of the candidates' own cost parameters.
+  numberOption(
+    'financingBpsPerYear',
+    '--financing-bps-per-year',
+    '<bps>',
+    'yearly financing rate of leverage above 1, in basis points (0 = the reference)',
+    { min: 0, max: 10_000 },
+    0,
+  ),
+  numberOption(
+    'pboBlocks',
+    '--pbo-blocks',
+    '<S>',
+    'blocks S of the CSCV behind the probability of backtest overfitting (even)',
+    { integer: true, even: true, min: 2, max: 24 },
+    16,
+  ),
+  numberOption(
+    'maxPbo',
+    '--max-pbo',
+    '<x>',
+    'optional gate: objective runs whose PBO is above x are not promoted',
+    { min: 0, max: 1 },
+  ),
+  numberOption(
+    'minDsr',
+    '--min-dsr',
+    '<x>',
+    'optional gate: candidates whose deflated Sharpe ratio is below x fail the gate',
+    { min: 0, max: 1 },
+  ),
+] as const;
+
+type Def = (typeof RUN_OPTIONS)[number];
+type ValueOf<D extends Def> = z.output<D['schema']>;
+type KeysWithDefault = Extract<
+  Def,
+  { default: number | string | ((command: RunCommandName) => unknown) }
+>['key'];
+
+/** The parsed run options: those with a default are always set, the others may be missing. */
+export type RunOptionValues = {
+  -readonly [D in Def as D['key'] extends KeysWithDefault ? D['key'] : never]: ValueOf<D>;
+} & {
+  -readonly [D in Def as D['key'] extends KeysWithDefault ? never : D['key']]?: ValueOf<D>;
+};
+
+/** The default of an option for a command (undefined: the option is off unless given). */
+export function defaultOf(def: RunOptionDef, command: RunCommandName): number | string | undefined {
+  const d = def.default as Default<number | string> | undefined;
+  return typeof d === 'function' ? d(command) : d;
+}
+
+/** Parse a flag's string through the option's schema; a bad value is an InputError naming the flag. */
+export function parseFlagValue(def: RunOptionDef, raw: string): number | string {
+  const value = def.kind === 'number' ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
+  const parsed = def.schema.safeParse(value);
+  if (!parsed.success)
+    throw new InputError(`option ${def.flag}: ${def.expected}, got ${JSON.stringify(raw)}`, {
+      field: def.flag,
+    });
+  return parsed.data;
+}
+
+/** The commander options of every run option, with the command's defaults. */
+export function addRunOptions(cmd: Command, command: RunCommandName): Command {
+  for (const def of RUN_OPTIONS as readonly RunOptionDef[]) {
+    const option = new Option(`${def.flag} ${def.valueName}`, def.description);
+    // The choices are listed in the help; the value is still checked by the schema (one message).
+    if (def.kind === 'choice') option.choices(def.choices);
+    option.argParser((raw: string) => parseFlagValue(def, raw));
+    const dflt = defaultOf(def, command);
+    if (dflt !== undefined) option.default(dflt);
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+/** The config file's run options, each optional (a command-line option given explicitly wins). */
+export const configRunOptionsShape = Object.fromEntries(
+  (RUN_OPTIONS as readonly RunOptionDef[]).map((def) => [
+    def.key,
+    def.schema.optional().describe(def.description),
+  ]),
+) as { [D in Def as D['key']]: z.ZodOptional<D['schema']> };
