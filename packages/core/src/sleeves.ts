@@ -32,12 +32,14 @@ export const RETURN_BOUNDS = Object.freeze({ min: -1, max: 10 } as const);
 export const PERCENT_UNITS_RULE = Object.freeze({ medianAbsRetAbove: 0.5 } as const);
 
 /**
- * How closely `equity[t] / equity[t-1] - 1` must equal `ret[t]` for consecutive
- * months: `|implied - ret| <= relative * (1 + ret) + absolute + rounding * (2 + |ret|) / equity[t-1]`:
- * the two equity curves agree to about one part in a million, plus what
- * rounding the equity column to `rounding` (cents) can explain.
+ * How closely the equity column must follow the returns, for consecutive
+ * months: `|equity[t] - equity[t-1] * (1 + ret[t])| <= relative * equity[t-1] * (1 + ret[t])`,
+ * i.e. the two equity curves agree to about one part in a million, month by
+ * month (also near a total loss, where a return difference would hide it).
+ * When every equity value is a multiple of `rounding` (a column rounded to
+ * cents), plus `rounding * (2 + |ret[t]|)`, what that rounding can explain.
  */
-export const EQUITY_TOLERANCE = Object.freeze({ relative: 1e-6, absolute: 1e-9, rounding: 0.01 } as const);
+export const EQUITY_TOLERANCE = Object.freeze({ relative: 1e-6, rounding: 0.01 } as const);
 
 interface RawRow {
   /** 1-based data row (CSV: records after the header; Parquet: row index + 1). */
@@ -412,18 +414,17 @@ function validateRows(
   // 5. equity[t] / equity[t-1] - 1 is ret[t] on the same row (as Step 3 writes it); a gap in the
   // months spans several returns, so only consecutive months are compared.
   if (hasEquity) {
+    // An equity column rounded to `rounding` (cents) gets the slack that rounding explains; a
+    // column at full precision (e.g. a curve starting at 1.0) gets none.
+    const step = EQUITY_TOLERANCE.rounding;
+    const rounded = sorted.every((r) => Math.abs(r.equity / step - Math.round(r.equity / step)) < 1e-6);
     for (let i = 1; i < sorted.length; i++) {
       const [p, r] = [sorted[i - 1], sorted[i]];
       if (r.month !== nextMonth(p.month)) continue;
       const implied = r.equity / p.equity - 1;
-      if (
-        !(
-          Math.abs(implied - r.ret) <=
-          EQUITY_TOLERANCE.relative * (1 + r.ret) +
-            EQUITY_TOLERANCE.absolute +
-            (EQUITY_TOLERANCE.rounding * (2 + Math.abs(r.ret))) / p.equity
-        )
-      ) {
+      const expected = p.equity * (1 + r.ret);
+      const slack = EQUITY_TOLERANCE.relative * expected + (rounded ? step * (2 + Math.abs(r.ret)) : 0);
+      if (!(Math.abs(r.equity - expected) <= slack)) {
         throw new InputError(
           `${file}: ${rowLabel} ${r.row}, field equity: ${fmt(r.equity)} / ${fmt(p.equity)} (${rowLabel} ${p.row}) - 1 = ${fmt(implied)}, but ret is ${fmt(r.ret)} (equity and ret disagree in ${r.month})`,
           { file, row: r.row, field: 'equity' },

@@ -409,6 +409,22 @@ describe('equity column', () => {
     expect(inputError(() => parseSleeveCsv(equityRows(curve(), shifted), opts)).row).toBe(2);
   });
 
+  it('allows for an equity column rounded to cents, and only for one', () => {
+    // Equity near 100 rounded to cents moves the implied return by up to about 1e-4: more than 1e-6.
+    const small = [0.012345, -0.006789, 0.004321, 0.00987];
+    const exact = (() => {
+      let e = 100;
+      return small.map((x) => (e *= 1 + x));
+    })();
+    const cents = exact.map((e) => (Math.round(e * 100) / 100).toFixed(2));
+    expect(parseSleeveCsv(equityRows(cents, small), opts).months).toHaveLength(4);
+    // The same slack is not given to a full-precision column, nor to a rounded one that is off by 1%.
+    const off = exact.map((e, i) => (i === 2 ? e * 1.00005 : e));
+    expect(inputError(() => parseSleeveCsv(equityRows(off, small), opts)).row).toBe(3);
+    const centsOff = exact.map((e, i) => (Math.round((i === 2 ? e * 1.01 : e) * 100) / 100).toFixed(2));
+    expect(inputError(() => parseSleeveCsv(equityRows(centsOff, small), opts)).row).toBe(3);
+  });
+
   it('is within the tolerance, and skips a gap in the months', () => {
     const eq = curve();
     eq[3] *= 1 + EQUITY_TOLERANCE.relative / 10;
