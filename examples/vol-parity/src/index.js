@@ -1,5 +1,9 @@
 // @ts-check
-import { CORE_API_VERSION, candidate, defineFamily } from '@step4/core/contract';
+import { createRequire } from 'node:module';
+import { defineFamily } from '@step4/core/contract';
+
+// meta.version is this package's own version, never a second hand-written copy.
+const { version } = createRequire(import.meta.url)('../package.json');
 
 /** Sample standard deviation of the last `n` values of x (0 with fewer than 2). */
 function recentVol(x, n) {
@@ -23,18 +27,18 @@ export const volParityFamily = () =>
   defineFamily({
     meta: {
       name: 'vol_parity',
-      version: '0.1.0',
-      coreApi: CORE_API_VERSION,
+      version,
+      // The contract this family was written for; core refuses the family if it cannot run it.
+      coreApi: 2,
       description: 'Inverse-volatility weights over the last `lookback` months.',
     },
     params: {
       lookback: { type: 'integer', default: 12, min: 3, max: 120, description: 'Months of returns for the volatilities.' },
     },
     minHistoryMonths: 3,
-    defaultGrid: () =>
-      [6, 12, 24].map((L) =>
-        candidate(`vol_parity_lb${L}`, 'vol_parity', { lookback: L, smoothing: 0.25, max_step: 0.25 }),
-      ),
+    // `candidate` applies this family's defaults and checks every key and value.
+    defaultGrid: (candidate) =>
+      [6, 12, 24].map((L) => candidate(`vol_parity_lb${L}`, { lookback: L, smoothing: 0.25, max_step: 0.25 })),
     decide(ctx, config) {
       const vA = recentVol(ctx.history.retA, config.lookback);
       const vB = recentVol(ctx.history.retB, config.lookback);

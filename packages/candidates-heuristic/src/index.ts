@@ -1,10 +1,35 @@
+import { createRequire } from 'node:module';
 import {
-  CORE_API_VERSION,
-  defineFamily,
-  lookbackLeverageGrid,
-  type CandidateConfig,
+  type CandidateBuilder,
   type DecisionContext,
+  defineFamily,
+  type FamilyConfig,
 } from '@step4/core/contract';
+import { lookbackLeverageGrid } from '@step4/core/grid';
+
+// The version written into summaries is the package's own, never a second copy.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+export const HEURISTIC_PARAMS = {
+  // Unused here; kept because every reference config carries it (same configs and reports as the reference).
+  static_w: {
+    type: 'number',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    description: 'Reference field, not used by heuristic.',
+  },
+  lookback: { type: 'integer', default: 6, min: 2, max: 600, description: 'Months of history scored.' },
+  dd_penalty: {
+    type: 'number',
+    default: 1.2,
+    min: 0,
+    max: 100,
+    description: 'Weight of max drawdown in the score.',
+  },
+} as const;
+
+export type HeuristicConfig = FamilyConfig<typeof HEURISTIC_PARAMS>;
 
 /** Mean over population std minus a drawdown penalty, over the last values of a series. */
 export function riskAdjustedScore(r: Float64Array, ddPenalty: number): number {
@@ -37,7 +62,7 @@ export function softmaxWeightA(scoreA: number, scoreB: number): number {
   return eA / (eA + eB);
 }
 
-export function decideHeuristic(ctx: DecisionContext, config: CandidateConfig) {
+export function decideHeuristic(ctx: DecisionContext, config: HeuristicConfig) {
   const h = ctx.history;
   const L = config.lookback;
   const from = Math.max(0, h.length - L);
@@ -49,16 +74,20 @@ export function decideHeuristic(ctx: DecisionContext, config: CandidateConfig) {
 }
 
 /** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
-export function heuristicGrid(): CandidateConfig[] {
-  return lookbackLeverageGrid('heuristic', [3, 6, 12], [1.0, 1.15, 1.3], (_L, G) => ({
-    static_w: 0.5,
-    dd_penalty: 1.2,
-    max_w: 0.85,
-    smoothing: 0.2,
-    max_step: 0.25,
-    gross_conf_scale: 0.3,
-    target_vol: G > 1 ? 0.045 : 0,
-  }));
+function grid(candidate: CandidateBuilder<typeof HEURISTIC_PARAMS>) {
+  return lookbackLeverageGrid('heuristic', [3, 6, 12], [1.0, 1.15, 1.3], (name, L, G) =>
+    candidate(name, {
+      lookback: L,
+      max_gross: G,
+      static_w: 0.5,
+      dd_penalty: 1.2,
+      max_w: 0.85,
+      smoothing: 0.2,
+      max_step: 0.25,
+      gross_conf_scale: 0.3,
+      target_vol: G > 1 ? 0.045 : 0,
+    }),
+  );
 }
 
 /** Rolling Sharpe-minus-drawdown score allocator (spec section 4, "heuristic"). */
@@ -66,24 +95,18 @@ export const heuristicFamily = () =>
   defineFamily({
     meta: {
       name: 'heuristic',
-      version: '0.1.0',
-      coreApi: CORE_API_VERSION,
+      version,
+      coreApi: 2,
       description:
         "Softmax of each sleeve's rolling mean/std minus dd_penalty x max drawdown over the lookback.",
     },
-    params: {
-      lookback: { type: 'integer', default: 6, min: 2, max: 600, description: 'Months of history scored.' },
-      dd_penalty: {
-        type: 'number',
-        default: 1.2,
-        min: 0,
-        max: 100,
-        description: 'Weight of max drawdown in the score.',
-      },
-    },
+    params: HEURISTIC_PARAMS,
     minHistoryMonths: 2,
-    defaultGrid: heuristicGrid,
+    defaultGrid: grid,
     decide: decideHeuristic,
   });
+
+/** The reference grid of the heuristic family (its default grid). */
+export const heuristicGrid = () => heuristicFamily().defaultGrid();
 
 export default heuristicFamily;

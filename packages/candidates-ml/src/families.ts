@@ -1,11 +1,13 @@
 import {
-  CORE_API_VERSION,
+  type CandidateBuilder,
   type CandidateConfig,
   type Decision,
   type DecisionPanel,
   defineFamily,
-  lookbackLeverageGrid,
+  type FamilyConfig,
+  type ParamSchema,
 } from '@step4/core/contract';
+import { lookbackLeverageGrid } from '@step4/core/grid';
 import {
   DecisionCache,
   forestClass1,
@@ -17,51 +19,80 @@ import {
   stepWindows,
 } from '@step4/models';
 import { HOLD, binDecision, binLabel, meanVarianceDecision } from './policies.js';
-
-/** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (spec section 7). */
-export function mlGrid(method: string, ddPenalty: number): CandidateConfig[] {
-  return lookbackLeverageGrid(method, [24, 36, 48], [1.0, 1.15, 1.3], (_L, G) => ({
-    dd_penalty: ddPenalty,
-    smoothing: 0.25,
-    max_step: 0.25,
-    gross_conf_scale: 0.3,
-    target_vol: G > 1 ? 0.04 : 0,
-  }));
-}
+import { PACKAGE_VERSION, UNUSED_DD_PENALTY, UNUSED_STATIC_W } from './reference-fields.js';
 
 const LOOKBACK = {
-  type: 'integer' as const,
+  type: 'integer',
   default: 24,
   min: 1,
   max: 600,
   description: 'Labelled months kept for training (at least 24 are used).',
-};
+} as const;
+
+/** Parameters of ml_lr and ml_rf. */
+export const ML_PARAMS = {
+  static_w: UNUSED_STATIC_W,
+  lookback: LOOKBACK,
+  dd_penalty: UNUSED_DD_PENALTY,
+} as const;
+
+/** Parameters of ml_dual_ridge: dd_penalty is its risk aversion. */
+export const ML_DUAL_RIDGE_PARAMS = {
+  static_w: UNUSED_STATIC_W,
+  lookback: LOOKBACK,
+  dd_penalty: {
+    type: 'number',
+    default: 2.5,
+    min: 0,
+    max: 1000,
+    description: 'Risk aversion (at least 0.8 is used).',
+  },
+} as const;
+
+/** The config of every ML family (they declare the same keys and value types). */
+export type MlConfig = FamilyConfig<typeof ML_PARAMS>;
+
+/** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (spec section 7). */
+export function mlGrid(
+  candidate: CandidateBuilder<typeof ML_PARAMS>,
+  method: string,
+  ddPenalty: number,
+): CandidateConfig[] {
+  return lookbackLeverageGrid(method, [24, 36, 48], [1.0, 1.15, 1.3], (name, L, G) =>
+    candidate(name, {
+      lookback: L,
+      max_gross: G,
+      dd_penalty: ddPenalty,
+      smoothing: 0.25,
+      max_step: 0.25,
+      gross_conf_scale: 0.3,
+      target_vol: G > 1 ? 0.04 : 0,
+    }),
+  );
+}
 
 /**
  * A family whose decisions depend only on (panel, steps, model key): the
  * batched path is computed once per key and shared by candidates that differ
  * only in position mechanics (e.g. max_gross).
  */
-function batchedFamily(
+function batchedFamily<const P extends ParamSchema>(
   name: string,
   description: string,
-  params: Record<
-    string,
-    typeof LOOKBACK | { type: 'number'; default: number; min: number; max: number; description: string }
-  >,
-  grid: () => CandidateConfig[],
-  modelKey: (config: CandidateConfig, seed: number) => string,
+  params: P,
+  grid: (candidate: CandidateBuilder<P>) => CandidateConfig[],
+  modelKey: (config: FamilyConfig<P>, seed: number) => string,
   decideSteps: (
     panel: DecisionPanel,
     steps: readonly number[],
-    config: CandidateConfig,
+    config: FamilyConfig<P>,
     seed: number,
   ) => Promise<Decision[]>,
   extra: { usesRandomness?: boolean } = {},
 ) {
   const cache = new DecisionCache<Decision[]>();
   return defineFamily({
-    meta: { name, version: '0.1.0', coreApi: CORE_API_VERSION, description },
+    meta: { name, version: PACKAGE_VERSION, coreApi: 2, description },
     params,
     minHistoryMonths: 25,
     ...extra,
@@ -80,17 +111,8 @@ export const mlDualRidgeFamily = () =>
   batchedFamily(
     'ml_dual_ridge',
     "Two ridge regressions (alpha 1.5) predict both sleeves' next-month returns; mean-variance weight with risk aversion max(0.8, dd_penalty).",
-    {
-      lookback: LOOKBACK,
-      dd_penalty: {
-        type: 'number',
-        default: 2.5,
-        min: 0,
-        max: 1000,
-        description: 'Risk aversion (at least 0.8 is used).',
-      },
-    },
-    () => mlGrid('ml_dual_ridge', 2.5),
+    ML_DUAL_RIDGE_PARAMS,
+    (candidate) => mlGrid(candidate, 'ml_dual_ridge', 2.5),
     (c) => `${c.lookback}|${c.dd_penalty}`,
     async (panel, steps, config) => {
       const out: Decision[] = steps.map(() => HOLD);
@@ -109,8 +131,8 @@ export const mlLrFamily = () =>
   batchedFamily(
     'ml_lr',
     'Balanced L2 logistic regression (C = 1) of "A beats B next month"; weight = P(all A).',
-    { lookback: LOOKBACK },
-    () => mlGrid('ml_lr', 0.8),
+    ML_PARAMS,
+    (candidate) => mlGrid(candidate, 'ml_lr', 0.8),
     (c) => `${c.lookback}`,
     async (panel, steps, config) => {
       const out: Decision[] = steps.map(() => HOLD);
@@ -143,8 +165,8 @@ export const mlRfFamily = (options: ForestFamilyOptions = {}) => {
   return batchedFamily(
     'ml_rf',
     `Random forest (220 trees, depth 4, min leaf 4, balanced_subsample; ${engine.name} engine) of "A beats B next month".`,
-    { lookback: LOOKBACK },
-    () => mlGrid('ml_rf', 0.8),
+    ML_PARAMS,
+    (candidate) => mlGrid(candidate, 'ml_rf', 0.8),
     (c, seed) => `${c.lookback}|${seed}|${engine.name}`,
     async (panel, steps, config, seed) =>
       steps.map((step) => {

@@ -1,2 +1,11 @@
-export { mlDualRidgeFamily, mlGrid, mlLrFamily, mlRfFamily, type ForestFamilyOptions } from './families.js';
+export {
+  ML_DUAL_RIDGE_PARAMS,
+  ML_PARAMS,
+  type MlConfig,
+  mlDualRidgeFamily,
+  mlGrid,
+  mlLrFamily,
+  mlRfFamily,
+  type ForestFamilyOptions,
+} from './families.js';
 export { binDecision, binLabel, meanVarianceDecision } from './policies.js';

@@ -1,4 +1,4 @@
-import type { CandidateConfig, Decision, DecisionPanel } from '@step4/core/contract';
+import type { Decision, DecisionPanel } from '@step4/core/contract';
 
 export const HOLD: Decision = Object.freeze({ wRaw: 0.5, conf: 0 });
 const N_BINS = 11;
@@ -29,7 +29,7 @@ export function binLabel(nextA: number, nextB: number): 0 | 1 {
 export function meanVarianceDecision(
   panel: DecisionPanel,
   step: number,
-  config: CandidateConfig,
+  config: { readonly lookback: number; readonly dd_penalty: number },
   muA: number,
   muB: number,
 ): Decision {

@@ -1,11 +1,26 @@
 import {
-  CORE_API_VERSION,
-  defineFamily,
-  lookbackLeverageGrid,
-  type CandidateConfig,
+  type CandidateBuilder,
   type Decision,
   type DecisionContext,
+  defineFamily,
+  type FamilyConfig,
 } from '@step4/core/contract';
+import { lookbackLeverageGrid } from '@step4/core/grid';
+import { PACKAGE_VERSION, UNUSED_DD_PENALTY, UNUSED_STATIC_W } from './reference-fields.js';
+
+export const REGIME_GUARD_PARAMS = {
+  static_w: UNUSED_STATIC_W,
+  lookback: {
+    type: 'integer',
+    default: 6,
+    min: 1,
+    max: 600,
+    description: 'Momentum window (at least 3 is used).',
+  },
+  dd_penalty: UNUSED_DD_PENALTY,
+} as const;
+
+export type RegimeGuardConfig = FamilyConfig<typeof REGIME_GUARD_PARAMS>;
 
 function sampleStd(x: Float64Array, from: number, to: number): number {
   const n = to - from;
@@ -31,7 +46,7 @@ function percentileInPlace(x: Float64Array, n: number, q: number): number {
  * momentum is below its 35th percentile and its volatility above its 60th,
  * rotate towards A (w = 0.75), else hold mostly B (w = 0.15).
  */
-export function decideRegimeGuard(ctx: DecisionContext, config: CandidateConfig): Decision {
+export function decideRegimeGuard(ctx: DecisionContext, config: RegimeGuardConfig): Decision {
   const hb = ctx.history.retB;
   const n = hb.length;
   const lb = Math.max(3, config.lookback);
@@ -65,35 +80,34 @@ export function decideRegimeGuard(ctx: DecisionContext, config: CandidateConfig)
 }
 
 /** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
-export function regimeGuardGrid(): CandidateConfig[] {
-  return lookbackLeverageGrid('regime_guard', [3, 6, 12], [1.0, 1.15, 1.3], (_L, G) => ({
-    min_w: 0.05,
-    max_w: 0.95,
-    smoothing: 0.35,
-    max_step: 0.3,
-    gross_conf_scale: 0.25,
-    target_vol: G > 1 ? 0.045 : 0,
-  }));
+function grid(candidate: CandidateBuilder<typeof REGIME_GUARD_PARAMS>) {
+  return lookbackLeverageGrid('regime_guard', [3, 6, 12], [1.0, 1.15, 1.3], (name, L, G) =>
+    candidate(name, {
+      lookback: L,
+      max_gross: G,
+      min_w: 0.05,
+      max_w: 0.95,
+      smoothing: 0.35,
+      max_step: 0.3,
+      gross_conf_scale: 0.25,
+      target_vol: G > 1 ? 0.045 : 0,
+    }),
+  );
 }
 
 export const regimeGuardFamily = () =>
   defineFamily({
     meta: {
       name: 'regime_guard',
-      version: '0.1.0',
-      coreApi: CORE_API_VERSION,
+      version: PACKAGE_VERSION,
+      coreApi: 2,
       description: 'Threshold risk-off guard on the second sleeve that rotates towards the first.',
     },
-    params: {
-      lookback: {
-        type: 'integer',
-        default: 6,
-        min: 1,
-        max: 600,
-        description: 'Momentum window (at least 3 is used).',
-      },
-    },
+    params: REGIME_GUARD_PARAMS,
     minHistoryMonths: 0,
-    defaultGrid: regimeGuardGrid,
+    defaultGrid: grid,
     decide: decideRegimeGuard,
   });
+
+/** The reference grid of regime_guard (its default grid). */
+export const regimeGuardGrid = () => regimeGuardFamily().defaultGrid();

@@ -1,11 +1,11 @@
 import {
-  CORE_API_VERSION,
-  type CandidateConfig,
+  type CandidateBuilder,
   type Decision,
   type DecisionPanel,
   defineFamily,
-  lookbackLeverageGrid,
+  type FamilyConfig,
 } from '@step4/core/contract';
+import { lookbackLeverageGrid } from '@step4/core/grid';
 import {
   DecisionCache,
   type ForestEngineName,
@@ -13,6 +13,21 @@ import {
   forestEngine,
   panelFromContext,
 } from '@step4/models';
+import { PACKAGE_VERSION, UNUSED_DD_PENALTY, UNUSED_STATIC_W } from './reference-fields.js';
+
+export const REGIME_RF_PARAMS = {
+  static_w: UNUSED_STATIC_W,
+  lookback: {
+    type: 'integer',
+    default: 24,
+    min: 1,
+    max: 600,
+    description: 'Labelled months kept for training (at least 24 are used).',
+  },
+  dd_penalty: UNUSED_DD_PENALTY,
+} as const;
+
+export type RegimeRfConfig = FamilyConfig<typeof REGIME_RF_PARAMS>;
 
 const HOLD: Decision = Object.freeze({ wRaw: 0.5, conf: 0 });
 
@@ -38,7 +53,7 @@ export function regimeRfDecisions(
   engineName: ForestEngineName,
   panel: DecisionPanel,
   steps: readonly number[],
-  config: CandidateConfig,
+  config: RegimeRfConfig,
   seed: number,
 ): Decision[] {
   const engine = forestEngine(engineName);
@@ -54,14 +69,18 @@ export function regimeRfDecisions(
 }
 
 /** The reference grid: the ML grid of spec section 7 (dd_penalty 0.8). */
-export function regimeRfGrid(): CandidateConfig[] {
-  return lookbackLeverageGrid('regime_rf', [24, 36, 48], [1.0, 1.15, 1.3], (_L, G) => ({
-    dd_penalty: 0.8,
-    smoothing: 0.25,
-    max_step: 0.25,
-    gross_conf_scale: 0.3,
-    target_vol: G > 1 ? 0.04 : 0,
-  }));
+function grid(candidate: CandidateBuilder<typeof REGIME_RF_PARAMS>) {
+  return lookbackLeverageGrid('regime_rf', [24, 36, 48], [1.0, 1.15, 1.3], (name, L, G) =>
+    candidate(name, {
+      lookback: L,
+      max_gross: G,
+      dd_penalty: 0.8,
+      smoothing: 0.25,
+      max_step: 0.25,
+      gross_conf_scale: 0.3,
+      target_vol: G > 1 ? 0.04 : 0,
+    }),
+  );
 }
 
 export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
@@ -70,22 +89,14 @@ export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
   return defineFamily({
     meta: {
       name: 'regime_rf',
-      version: '0.1.0',
-      coreApi: CORE_API_VERSION,
+      version: PACKAGE_VERSION,
+      coreApi: 2,
       description: `Random-forest regime classifier (260 trees, depth 4, min leaf 3; ${engine} engine): is next month B's?`,
     },
-    params: {
-      lookback: {
-        type: 'integer',
-        default: 24,
-        min: 1,
-        max: 600,
-        description: 'Labelled months kept for training (at least 24 are used).',
-      },
-    },
+    params: REGIME_RF_PARAMS,
     minHistoryMonths: 25,
     usesRandomness: true,
-    defaultGrid: regimeRfGrid,
+    defaultGrid: grid,
     decidePath: (panel, steps, config, seed) =>
       cache.get(panel, `${config.lookback}|${seed}|${steps[0]}|${steps.length}`, async () =>
         regimeRfDecisions(engine, panel, steps, config, seed),
@@ -94,3 +105,6 @@ export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
       regimeRfDecisions(engine, panelFromContext(ctx), [ctx.step], config, ctx.seed)[0],
   });
 };
+
+/** The reference grid of regime_rf (its default grid). */
+export const regimeRfGrid = () => regimeRfFamily().defaultGrid();

@@ -1,4 +1,3 @@
-import { candidate } from '@step4/core';
 import { runConformance, syntheticPanel } from '@step4/core/testing';
 import { describe, expect, it } from 'vitest';
 import { decideRegimeGuard, regimeGuardFamily } from '../src/index.js';
@@ -29,7 +28,7 @@ describe('regime_guard family (spec section 4)', () => {
 
   it('conforms from the very first month (tiny histories)', async () => {
     await runConformance(regimeGuardFamily(), {
-      configs: [candidate('g', 'regime_guard', { lookback: 3 })],
+      configs: [regimeGuardFamily().candidate('g', { lookback: 3 })],
       panels: [syntheticPanel({ months: 50, seed: 9, crashMonths: 2 })],
       minHistory: 1,
     });
@@ -39,7 +38,7 @@ describe('regime_guard family (spec section 4)', () => {
     const calm = Array.from({ length: 30 }, (_, i) => 0.02 + 0.01 * Math.sin(i));
     const d = decideRegimeGuard(
       ctxWithB([...calm, -0.3, 0.25, -0.35]),
-      candidate('g', 'regime_guard', { lookback: 3 }),
+      regimeGuardFamily().candidate('g', { lookback: 3 }),
     );
     expect(d.wRaw).toBe(0.75);
     expect(d.conf).toBeGreaterThan(0);
@@ -48,7 +47,7 @@ describe('regime_guard family (spec section 4)', () => {
 
   it('holds mostly B (0.15 in A) in a calm uptrend', () => {
     const calm = Array.from({ length: 30 }, (_, i) => 0.02 + 0.01 * Math.sin(i));
-    expect(decideRegimeGuard(ctxWithB(calm), candidate('g', 'regime_guard', { lookback: 6 })).wRaw).toBe(
+    expect(decideRegimeGuard(ctxWithB(calm), regimeGuardFamily().candidate('g', { lookback: 6 })).wRaw).toBe(
       0.15,
     );
   });

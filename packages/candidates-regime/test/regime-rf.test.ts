@@ -1,4 +1,3 @@
-import { candidate } from '@step4/core';
 import { referencePanel, runConformance, syntheticPanel } from '@step4/core/testing';
 import { describe, expect, it } from 'vitest';
 import { regimeRfDecisions, regimeRfFamily } from '../src/index.js';
@@ -27,7 +26,7 @@ describe('regime_rf family (spec section 4 and 10)', () => {
       features: Float64Array.from({ length: n * f }, (_, i) => Math.sin(i)),
       featureNames: Array.from({ length: f }, (_, i) => `f${i}`),
     };
-    const config = candidate('r', 'regime_rf', { lookback: 24 });
+    const config = regimeRfFamily().candidate('r', { lookback: 24 });
     expect(regimeRfDecisions('typed', panel, [24], config, 42)).toEqual([{ wRaw: 0.5, conf: 0 }]);
     const before = regimeRfDecisions('typed', panel, [25], config, 42)[0];
     panel.retB[25] = 5; // the return of the month being decided: must not matter

@@ -7,7 +7,16 @@ describe('static family', () => {
     const report = await runConformance(staticFamily());
     expect(report.checks.length).toBeGreaterThan(0);
     expect(new Set(report.checks.map((c) => c.check))).toEqual(
-      new Set(['valid-outputs', 'determinism', 'no-look-ahead', 'prefix-invariance']),
+      new Set([
+        'valid-grid',
+        'valid-outputs',
+        'inputs-unchanged',
+        'config-unchanged',
+        'determinism',
+        'order-independence',
+        'no-look-ahead',
+        'prefix-invariance',
+      ]),
     );
   });
 

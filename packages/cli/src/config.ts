@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type CandidateConfig,
   type CandidateFamily,
-  DEFAULT_CANDIDATE,
   FamilyRegistry,
   InputError,
   assertFamily,
-  candidate,
+  buildCandidate,
   isInputError,
-  validateCandidate,
 } from '@step4/core';
 import { z } from 'zod';
 import { builtinGrid, builtinRegistry } from './builtin.js';
@@ -35,7 +33,7 @@ const candidateSpec = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _, . and - only (it becomes a file name)'),
   })
-  .catchall(z.union([z.number(), z.string()]))
+  .catchall(z.union([z.number(), z.string(), z.boolean()]))
   .describe(
     'A candidate: its name and any family or position parameters (others take the reference defaults).',
   );
@@ -54,15 +52,30 @@ const gridChange = z
   })
   .strict();
 
+/**
+ * A plugin: a package name or path; the same with options for its factory
+ * (`["pkg", { floor: 0.01 }]`, like ESLint, Vite and changesets); or, in a
+ * JS/TS config, a family object made by `defineFamily` (`plugins: [inverseVol({ floor: 0.01 })]`).
+ */
+const pluginEntry = z.union([
+  z.string().min(1),
+  z.tuple([z.string().min(1), z.record(z.string(), z.unknown())]),
+  z.custom<CandidateFamily>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    message: 'expected a package name or path, [name, options], or a family object',
+  }),
+]);
+
 const sleeve = z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/), path: z.string() }).strict();
 
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
     plugins: z
-      .array(z.string().min(1))
+      .array(pluginEntry)
       .default([])
-      .describe('Family packages or files to load: npm package names or paths relative to this file.'),
+      .describe(
+        'Family packages or files to load: npm package names or paths relative to this file, each alone or as [name, options] (options go to its factory); JS/TS configs may also give family objects.',
+      ),
     builtins: z.boolean().default(true).describe('Also register the built-in families (default true).'),
     grids: z.record(z.string(), gridChange).default({}).describe('Grid changes per family name.'),
     options: z
@@ -84,14 +97,12 @@ export const configSchema = z
 export type Step4Config = z.infer<typeof configSchema>;
 export type Step4ConfigInput = z.input<typeof configSchema>;
 
-/** Type help for `step4.config.ts` / `.mjs` (identity, like Vite's defineConfig). */
-export function defineConfig(config: Step4ConfigInput): Step4ConfigInput {
-  return config;
-}
+export { defineConfig } from './define-config.js';
 
 /** JSON Schema of the config file, for editors (published as step4.config.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
+  // Family objects exist only in JS/TS configs: JSON Schema allows anything there.
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
 export interface LoadedConfig {
@@ -119,6 +130,25 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   return `${file}: field ${field}: ${issue.message}`;
 }
 
+/**
+ * A module's default export. A TypeScript file in a CommonJS project is
+ * compiled to CommonJS, and `import()` of it gives `{ default: { default: x } }`
+ * (plus `__esModule`): unwrap that one level too.
+ */
+function exportedDefault(mod: unknown): unknown {
+  const m = mod as Record<string, unknown> | null;
+  const first = m && typeof m === 'object' && 'default' in m ? m.default : m;
+  const f = first as Record<string, unknown> | null;
+  if (
+    f &&
+    typeof f === 'object' &&
+    'default' in f &&
+    Object.keys(f).every((k) => k === 'default' || k === '__esModule')
+  )
+    return f.default;
+  return first;
+}
+
 async function importModule(file: string): Promise<unknown> {
   if (file.endsWith('.ts')) {
     // TypeScript configs and plugins are loaded through tsx's loader, only when one is used.
@@ -137,8 +167,7 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
       const { readFile } = await import('node:fs/promises');
       raw = JSON.parse(await readFile(file, 'utf8'));
     } else {
-      const mod = (await importModule(file)) as { default?: unknown };
-      raw = mod.default ?? mod;
+      raw = exportedDefault(await importModule(file));
     }
   } catch (e) {
     throw new InputError(`${file}: cannot read the config (${(e as Error).message.split('\n')[0]})`, {
@@ -159,9 +188,14 @@ export function parseConfig(raw: unknown, file: string): Step4Config {
   return parsed.data;
 }
 
-/** The families a plugin module exports: default or `families`, each a family, a factory or an array of them. */
-function familiesOf(mod: Record<string, unknown>, source: string): CandidateFamily[] {
-  const exported = mod.default ?? mod.families ?? mod.family;
+/**
+ * The families a plugin module exports: default or `families`, each a family,
+ * a factory or an array of them. Factories get the config's options for the
+ * plugin; a plain family object cannot take options.
+ */
+function familiesOf(mod: Record<string, unknown>, source: string, options?: unknown): CandidateFamily[] {
+  const inner = exportedDefault(mod) as Record<string, unknown> | undefined;
+  const exported = mod.default !== undefined ? inner : (mod.families ?? mod.family);
   if (exported === undefined) {
     throw new InputError(
       `plugin ${source}: exports no family (expected a default export made by defineFamily, a factory, or an array of them)`,
@@ -169,45 +203,103 @@ function familiesOf(mod: Record<string, unknown>, source: string): CandidateFami
   }
   const list = Array.isArray(exported) ? exported : [exported];
   return list.map((f) => {
-    const family = typeof f === 'function' ? (f as () => unknown)() : f;
+    let family: unknown = f;
+    if (typeof f === 'function') {
+      try {
+        family = (f as (options?: unknown) => unknown)(options);
+      } catch (e) {
+        throw new InputError(`plugin ${source}: its factory refused the options (${oneLine(e)})`);
+      }
+    } else if (options !== undefined) {
+      throw new InputError(
+        `plugin ${source}: exports a family object, not a factory, so it takes no options`,
+      );
+    }
     assertFamily(family, `plugin ${source}`);
     return family;
   });
 }
 
+function oneLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+/**
+ * The ES-module entry of a package folder: its `exports` "." entry (the
+ * `import`, `node` or `default` condition) or else `main`. Node 20 offers no
+ * API to resolve a bare name from another folder for `import` (the parent
+ * argument of `import.meta.resolve` is still behind a flag), so the "."
+ * entry is read here; subpath patterns are not needed for a plugin's main.
+ */
+function packageEntry(path: string, specifier: string): string {
+  let manifest: { exports?: unknown; main?: string };
+  try {
+    manifest = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8'));
+  } catch {
+    throw new InputError(`plugin ${specifier}: ${path} has no readable package.json`);
+  }
+  let target: unknown = manifest.exports;
+  if (target && typeof target === 'object' && '.' in target)
+    target = (target as Record<string, unknown>)['.'];
+  for (let depth = 0; target && typeof target === 'object' && depth < 4; depth++) {
+    const t = target as Record<string, unknown>;
+    target = t.import ?? t.node ?? t.default;
+  }
+  if (typeof target !== 'string')
+    target = manifest.exports === undefined ? (manifest.main ?? 'index.js') : undefined;
+  if (typeof target !== 'string')
+    throw new InputError(`plugin ${specifier}: its package.json has no "." entry for import in "exports"`);
+  return resolve(path, target);
+}
+
+/** The folder of an installed package, looked up like Node does: node_modules from `dir` upwards. */
+function installedPackage(name: string, dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
 /** Resolve a plugin specifier relative to the config file with Node's own resolution. */
 function resolvePlugin(specifier: string, dir: string): string {
-  if (specifier.startsWith('.') || isAbsolute(specifier)) return resolve(dir, specifier);
+  if (specifier.startsWith('.') || isAbsolute(specifier)) {
+    const path = resolve(dir, specifier);
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ? packageEntry(path, specifier) : path;
+  }
   try {
     return createRequire(resolve(dir, 'step4.config.json')).resolve(specifier);
   } catch {
-    // ESM-only packages have no "require" condition: try import.meta.resolve from the config's folder.
-    try {
-      const parent = pathToFileURL(resolve(dir, 'step4.config.json')).href;
-      return new URL(import.meta.resolve(specifier, parent)).pathname;
-    } catch {
-      throw new InputError(`plugin ${specifier}: cannot be found from ${dir} (is it installed there?)`);
-    }
+    // ESM-only packages have no "require" condition: find the package and read its import entry.
+    const pkg = /^(@[^/]+\/)?[^/@]+$/.test(specifier) ? installedPackage(specifier, dir) : undefined;
+    if (pkg) return packageEntry(pkg, specifier);
+    throw new InputError(`plugin ${specifier}: cannot be found from ${dir} (is it installed there?)`);
   }
 }
 
 /** The registry a config asks for: built-ins (unless disabled) and its plugins, in that order. */
 export async function registryFromConfig(loaded: LoadedConfig): Promise<FamilyRegistry> {
   const registry = loaded.config.builtins ? builtinRegistry() : new FamilyRegistry();
-  for (const [i, specifier] of loaded.config.plugins.entries()) {
+  for (const [i, entry] of loaded.config.plugins.entries()) {
     const where = `${loaded.file}: field plugins.${i}: `;
     try {
+      if (typeof entry === 'object' && !Array.isArray(entry)) {
+        // A family object from a JS/TS config: workers get it by loading the same config.
+        const source = `${loaded.file ? basename(loaded.file) : 'config'}#plugins.${i}`;
+        assertFamily(entry, source);
+        registry.register(entry, source);
+        continue;
+      }
+      const [specifier, options] = typeof entry === 'string' ? [entry, undefined] : entry;
       const file = resolvePlugin(specifier, loaded.dir);
       if (!existsSync(file)) throw new InputError(`plugin ${specifier}: file not found (${file})`);
       let mod: Record<string, unknown>;
       try {
         mod = (await importModule(file)) as Record<string, unknown>;
       } catch (e) {
-        throw new InputError(
-          `plugin ${specifier}: cannot be loaded (${(e as Error).message.split('\n')[0]})`,
-        );
+        throw new InputError(`plugin ${specifier}: cannot be loaded (${oneLine(e)})`);
       }
-      for (const family of familiesOf(mod, specifier)) registry.register(family, specifier);
+      for (const family of familiesOf(mod, specifier, options)) registry.register(family, specifier);
     } catch (e) {
       if (e instanceof InputError)
         throw new InputError(`${where}${e.message}`, { file: loaded.file, field: `plugins.${i}` });
@@ -234,23 +326,18 @@ export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): 
   const base = builtinGrid(registry);
   const specToConfig = (
     method: string,
-    spec: { name: string } & Record<string, number | string>,
+    spec: { name: string } & Record<string, number | string | boolean>,
     field: string,
   ) => {
     const { name, ...params } = spec;
-    const family = registry.get(method)!;
-    checkCandidateKeys(family, params, loaded.file, field);
-    const defaults = Object.fromEntries(Object.entries(family.params).map(([k, p]) => [k, p.default]));
-    const config = candidate(name, method, { ...defaults, ...params } as Partial<CandidateConfig>);
     try {
-      // Core's own check of every value against the position ranges and the family's schema.
-      validateCandidate(config, family);
+      // Core applies the defaults and checks every key and value (one definition for library and CLI).
+      return buildCandidate(registry.get(method)!, name, params);
     } catch (e) {
       if (!isInputError(e)) throw e;
       const at = e.field && e.field in params ? `${field}.${e.field}` : field;
       throw new InputError(`${loaded.file}: field ${at}: ${e.message}`, { file: loaded.file, field: at });
     }
-    return config;
   };
   const specs = (method: string, kind: 'replace' | 'extend') =>
     (changes[method]?.[kind] ?? []).map((spec, i) =>
@@ -278,57 +365,4 @@ export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): 
     if (!emitted.has(m) && !changes[m]?.disable) out.push(...replaced(m), ...extended(m));
   }
   return out;
-}
-
-/**
- * The parameters a candidate of a family may set: the general candidate and
- * position parameters every candidate has (core's DEFAULT_CANDIDATE) and the
- * family's declared `params`. `name` and `method` come from the config itself.
- */
-export function candidateParameterNames(family: CandidateFamily): string[] {
-  return [...new Set([...Object.keys(DEFAULT_CANDIDATE), ...Object.keys(family.params)])];
-}
-
-function checkCandidateKeys(
-  family: CandidateFamily,
-  params: Record<string, unknown>,
-  file: string | undefined,
-  field: string,
-): void {
-  const valid = candidateParameterNames(family);
-  for (const key of Object.keys(params)) {
-    if (valid.includes(key)) continue;
-    const close = closest(key, valid);
-    const hint = close ? `did you mean ${close}?` : `valid: ${valid.join(', ')}`;
-    throw new InputError(
-      `${file}: field ${field}.${key}: family ${family.meta.name} has no parameter ${key} (${hint})`,
-      { file, field: `${field}.${key}` },
-    );
-  }
-}
-
-/** Edit distance with adjacent transpositions (optimal string alignment). */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/** The closest of `names` to `word`, if it is close enough to be a typo (a third of the word's length, at least 1). */
-export function closest(word: string, names: readonly string[]): string | undefined {
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
-    const distance = editDistance(word.toLowerCase(), name.toLowerCase());
-    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
 }

@@ -48,6 +48,7 @@ import {
   registryFromConfig,
 } from './config.js';
 import { type RunCommandName, type RunOptionValues, addRunOptions } from './options.js';
+import { checkCommand, quickPluginCheck } from './check.js';
 import { scaffoldFamily } from './scaffold.js';
 import { type Interrupts, handleInterrupts } from './signals.js';
 import { progressReporter } from './progress.js';
@@ -228,6 +229,8 @@ async function simulate(
     financingBpsPerYear: o.financingBpsPerYear,
   });
   const registry = await registryFromConfig(loaded);
+  // Before the grid is built, so no plugin code runs between building and simulating it.
+  const pluginChecks = await quickPluginCheck(registry, loaded, o.pluginCheck !== false, o.seed);
   const grid = gridFromConfig(registry, loaded);
   validateGrid(grid, registry);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
@@ -286,7 +289,7 @@ async function simulate(
   });
 
   progress.done();
-  return { result, registry, analysis, notPromotable };
+  return { result, registry, analysis, notPromotable, pluginChecks };
 }
 
 /** SIGINT/SIGTERM handling of the running command; installed only by the commands that write outputs. */
@@ -308,14 +311,14 @@ async function runAllCommand(cmd: Command): Promise<void> {
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions, loaded);
   const outDir = await checkedOutDir(o, loaded);
   const samples = o.bootstrapSamples;
-  const { result, registry, analysis, notPromotable } = await simulate(
+  const { result, registry, analysis, notPromotable, pluginChecks } = await simulate(
     o,
     loaded,
     samples,
     OBJECTIVES,
     'run-all',
   );
-  const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
+  const manifest = { ...manifestOf(o, result, registry, samples, analysis, notPromotable), pluginChecks };
   const finalOutputs = await interrupts!.whileWriting(
     writeRunAllOutputs(outDir, result, manifest, {
       chart: o.chart,
@@ -339,6 +342,7 @@ async function runAllCommand(cmd: Command): Promise<void> {
       stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),
     );
   else process.stdout.write(formatRunAllSummary(result, outDir, analysis));
+  failOnCandidateErrors(o, result.evaluated);
 }
 
 async function optimizeCommand(cmd: Command): Promise<void> {
@@ -346,14 +350,14 @@ async function optimizeCommand(cmd: Command): Promise<void> {
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions & { objective: ObjectiveName }, loaded);
   const outDir = await checkedOutDir(o, loaded);
   const samples = o.bootstrapSamples;
-  const { result, registry, analysis, notPromotable } = await simulate(
+  const { result, registry, analysis, notPromotable, pluginChecks } = await simulate(
     o,
     loaded,
     samples,
     [o.objective],
     `optimize ${o.objective}`,
   );
-  const manifest = manifestOf(o, result, registry, samples, analysis, notPromotable);
+  const manifest = { ...manifestOf(o, result, registry, samples, analysis, notPromotable), pluginChecks };
   const run = result.runs[0];
   await interrupts!.whileWriting(
     writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart, signal: interrupts!.signal }),
@@ -361,6 +365,24 @@ async function optimizeCommand(cmd: Command): Promise<void> {
   if (o.json)
     process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, manifest) }));
   else process.stdout.write(formatOptimizeSummary(run, result, outDir, analysis));
+  failOnCandidateErrors(o, result.evaluated);
+}
+
+/** `--fail-on-candidate-error`: failed candidates end the run with exit code 3 (outputs are written). */
+class CandidateFailures extends Error {
+  override readonly name = 'CandidateFailures';
+}
+
+function failOnCandidateErrors(
+  o: CommonOptions,
+  evaluated: readonly { config: { name: string }; family: { name: string }; error?: string }[],
+): void {
+  const failed = evaluated.filter((c) => c.error !== undefined);
+  if (!o.failOnCandidateError || failed.length === 0) return;
+  const first = failed[0];
+  throw new CandidateFailures(
+    `${failed.length} of ${evaluated.length} candidates failed (--fail-on-candidate-error); first: ${first.error?.startsWith('family ') ? first.error : `family ${first.family.name}, candidate ${first.config.name}: ${first.error}`}`,
+  );
 }
 
 export function buildProgram(): Command {
@@ -416,6 +438,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('check')
+    .description(
+      'run the conformance kit on every configured family (built-ins and plugins); exit 2 if one fails',
+    )
+    .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
+    .option('--quick', 'the quick check run-all and optimize make (a few candidates, shorter panels)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean; quick?: boolean; config?: string }) => checkCommand(o));
+
+  program
     .command('candidates')
     .description('list the resolved candidate grid, in run order, with every parameter')
     .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
@@ -433,9 +465,10 @@ export function buildProgram(): Command {
     .command('new-family <name>')
     .description('scaffold a candidate family package (source, conformance test, README, package.json)')
     .option('--dir <dir>', 'where to create it (default: ./step4-family-<name>)')
-    .action(async (name: string, o: { dir?: string }) => {
+    .option('--ts', 'a TypeScript package (tsconfig, build to dist/ with types, TypeScript test)')
+    .action(async (name: string, o: { dir?: string; ts?: boolean }) => {
       const dir = resolve(o.dir ?? `step4-family-${name.replace(/_/g, '-')}`);
-      await scaffoldFamily(name, dir, cliPackage.version);
+      await scaffoldFamily(name, dir, cliPackage.version, { typescript: o.ts === true });
       process.stdout.write(
         `created ${dir}\nnext: npm install ${dir} in your project and name the package in step4.config.json plugins (its README says more)\n`,
       );
@@ -491,6 +524,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version end here with exit code 0; usage errors are bad input.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CandidateFailures) {
+      process.stderr.write(`step4: error: ${e.message.split('\n')[0]}\n`);
+      return 3;
     }
     if (isInputError(e)) {
       process.stderr.write(`step4: error: ${e.message}\n`);

@@ -63,7 +63,13 @@ export interface StringOptionDef<K extends string = string, D = Default<string> 
   readonly kind: 'string';
 }
 
-export type RunOptionDef = NumberOptionDef | ChoiceOptionDef | StringOptionDef;
+/** An on/off option; the flag turns it off (`--no-<name>`), the config sets `true` or `false`. */
+export interface BooleanOptionDef<K extends string = string, D = Default<boolean>>
+  extends DefBase<K, z.ZodBoolean, D> {
+  readonly kind: 'boolean';
+}
+
+export type RunOptionDef = NumberOptionDef | ChoiceOptionDef | StringOptionDef | BooleanOptionDef;
 
 /** A value as a message shows it: numbers as JavaScript prints them, anything else as JSON. */
 function shown(v: unknown): string {
@@ -154,6 +160,27 @@ function stringOption<K extends string, D extends Default<string>>(
     description,
     expected,
     schema: z.string({ error }).min(1, { error }),
+    default: dflt,
+  };
+}
+
+function booleanOption<K extends string>(
+  key: K,
+  /** `--no-<name>` for an option that is on by default, `--<name>` for one that is off. */
+  flag: `--${string}`,
+  description: string,
+  dflt: boolean,
+): BooleanOptionDef<K, boolean> {
+  const expected = 'expected true or false';
+  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
+  return {
+    kind: 'boolean',
+    key,
+    flag,
+    valueName: '',
+    description,
+    expected,
+    schema: z.boolean({ error }),
     default: dflt,
   };
 }
@@ -285,13 +312,27 @@ export const RUN_OPTIONS = [
     'optional gate: candidates whose deflated Sharpe ratio is below x fail the gate',
     { min: 0, max: 1 },
   ),
+  // Plugins are trusted code, but a quick conformance check catches the usual contract breaks first.
+  booleanOption(
+    'pluginCheck',
+    '--no-plugin-check',
+    'skip the quick conformance check of plugin families before simulating',
+    true,
+  ),
+  // A failed candidate is reported and skipped by default; CI jobs that must notice it turn this on.
+  booleanOption(
+    'failOnCandidateError',
+    '--fail-on-candidate-error',
+    'exit with code 3 (after writing the outputs) when any candidate failed',
+    false,
+  ),
 ] as const;
 
 type Def = (typeof RUN_OPTIONS)[number];
 type ValueOf<D extends Def> = z.output<D['schema']>;
 type KeysWithDefault = Extract<
   Def,
-  { default: number | string | ((command: RunCommandName) => unknown) }
+  { default: number | string | boolean | ((command: RunCommandName) => unknown) }
 >['key'];
 
 /** The parsed run options: those with a default are always set, the others may be missing. */
@@ -302,8 +343,8 @@ export type RunOptionValues = {
 };
 
 /** The default of an option for a command (undefined: the option is off unless given). */
-export function defaultOf(def: RunOptionDef, command: RunCommandName): number | string | undefined {
-  const d = def.default as Default<number | string> | undefined;
+export function defaultOf(def: RunOptionDef, command: RunCommandName): number | string | boolean | undefined {
+  const d = def.default as Default<number | string | boolean> | undefined;
   return typeof d === 'function' ? d(command) : d;
 }
 
@@ -315,12 +356,20 @@ export function parseFlagValue(def: RunOptionDef, raw: string): number | string 
     throw new InputError(`option ${def.flag}: ${def.expected}, got ${JSON.stringify(raw)}`, {
       field: def.flag,
     });
-  return parsed.data;
+  return parsed.data as number | string;
 }
 
 /** The commander options of every run option, with the command's defaults. */
 export function addRunOptions(cmd: Command, command: RunCommandName): Command {
   for (const def of RUN_OPTIONS as readonly RunOptionDef[]) {
+    if (def.kind === 'boolean') {
+      // `--no-<name>`: commander defaults the value to true and sets false when the flag is given;
+      // `--<name>`: false unless given.
+      const option = new Option(def.flag, def.description);
+      if (!def.flag.startsWith('--no-')) option.default(defaultOf(def, command));
+      cmd.addOption(option);
+      continue;
+    }
     const option = new Option(`${def.flag} ${def.valueName}`, def.description);
     // The choices are listed in the help; the value is still checked by the schema (one message).
     if (def.kind === 'choice') option.choices(def.choices);

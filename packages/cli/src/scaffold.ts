@@ -8,7 +8,12 @@ import { CORE_API_VERSION, InputError } from '@step4/core';
  * `npm install && npm test` runs the core conformance kit on it, and a
  * config naming the package adds its candidates to a run.
  */
-export async function scaffoldFamily(name: string, dir: string, coreVersion: string): Promise<void> {
+export async function scaffoldFamily(
+  name: string,
+  dir: string,
+  coreVersion: string,
+  options: { typescript?: boolean } = {},
+): Promise<void> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     throw new InputError(
       `new-family: the name must be a lower-case identifier (a-z, 0-9, _), got ${JSON.stringify(name)}`,
@@ -36,7 +41,11 @@ export async function scaffoldFamily(name: string, dir: string, coreVersion: str
       2,
     )}\n`,
     'src/index.js': `// @ts-check
-import { CORE_API_VERSION, candidate, defineFamily } from '@step4/core/contract';
+import { createRequire } from 'node:module';
+import { defineFamily } from '@step4/core/contract';
+
+// meta.version is this package's own version, never a second hand-written copy.
+const { version } = createRequire(import.meta.url)('../package.json');
 
 /**
  * ${name}: put A's weight on the sleeve with the better sum of returns over
@@ -45,12 +54,14 @@ import { CORE_API_VERSION, candidate, defineFamily } from '@step4/core/contract'
  */
 export const ${camel(name)}Family = () =>
   defineFamily({
-    meta: { name: '${name}', version: '0.1.0', coreApi: CORE_API_VERSION },
+    // coreApi: the contract this family was written for; core refuses the family if it cannot run it.
+    meta: { name: '${name}', version, coreApi: ${CORE_API_VERSION} },
     params: {
       lookback: { type: 'integer', default: 6, min: 1, max: 120, description: 'Months summed.' },
     },
     minHistoryMonths: 1,
-    defaultGrid: () => [3, 6, 12].map((L) => candidate(\`${name}_lb\${L}\`, '${name}', { lookback: L, smoothing: 0.25, max_step: 0.25 })),
+    // candidate() applies the defaults and checks every key; config in decide() is typed from params.
+    defaultGrid: (candidate) => [3, 6, 12].map((L) => candidate(\`${name}_lb\${L}\`, { lookback: L, smoothing: 0.25, max_step: 0.25 })),
     decide(ctx, config) {
       const h = ctx.history;
       let a = 0;
@@ -92,7 +103,76 @@ Use it in a run: install this package beside \`@step4/cli\` and name it in \`ste
 \`step4 families\` then lists \`${name}\`, and \`step4 run-all\` includes its candidates.
 `,
   };
-  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+  const out = options.typescript ? typescriptFiles(files, name, pkg, range) : files;
+  for (const [file, text] of Object.entries(out)) await writeFile(join(dir, file), text);
+}
+
+/**
+ * The same family as a TypeScript package (`new-family --ts`): sources in
+ * src/, built by tsc to dist/ with declarations, an `exports` map with types,
+ * and the conformance test in TypeScript. `config` in decide() is typed from
+ * the parameter schema, so a typo in a parameter name does not compile.
+ */
+function typescriptFiles(
+  js: Record<string, string>,
+  name: string,
+  pkg: string,
+  range: string,
+): Record<string, string> {
+  const manifest = JSON.parse(js['package.json']) as Record<string, unknown>;
+  Object.assign(manifest, {
+    exports: {
+      '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+      './package.json': './package.json',
+    },
+    types: './dist/index.d.ts',
+    files: ['dist', 'src', 'README.md'],
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      prepack: 'npm run build',
+      test: 'tsc -p tsconfig.json && vitest run',
+    },
+    devDependencies: {
+      '@step4/core': range,
+      '@types/node': '^20.19.0',
+      typescript: '^5.9.0',
+      vitest: '^3.2.0',
+    },
+  });
+  const source = js['src/index.js']
+    .replace('// @ts-check\n', '')
+    .replace(
+      "const { version } = createRequire(import.meta.url)('../package.json');",
+      "const { version } = createRequire(import.meta.url)('../package.json') as { version: string };",
+    );
+  return {
+    'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+    'tsconfig.json': `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          declaration: true,
+          sourceMap: true,
+          outDir: 'dist',
+          rootDir: 'src',
+          types: ['node'],
+          skipLibCheck: true,
+        },
+        include: ['src'],
+      },
+      null,
+      2,
+    )}\n`,
+    'src/index.ts': source,
+    'test/conformance.test.ts': js['test/conformance.test.js'],
+    'README.md': js['README.md'].replace(
+      'npm install && npm test        # the conformance kit: no look-ahead, determinism, valid outputs',
+      'npm install && npm test        # type-checks, then the conformance kit\nnpm run build                  # dist/ with declarations (also run by npm pack)',
+    ),
+  };
 }
 
 function camel(name: string): string {

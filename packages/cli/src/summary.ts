@@ -139,7 +139,8 @@ export function formatCandidates(grid: readonly CandidateConfig[]): string {
   ];
   const rows = [
     ['candidate', 'family', ...keys],
-    ...grid.map((c) => [c.name, c.method, ...keys.map((k) => String(c[k]))]),
+    // Family parameters a family does not declare show as '-'.
+    ...grid.map((c) => [c.name, c.method, ...keys.map((k) => (c[k] === undefined ? '-' : String(c[k])))]),
   ];
   return `${table(rows)}\n${grid.length} candidates\n`;
 }

@@ -25,7 +25,10 @@ import {
 } from '../src/options.js';
 import { step4Async } from './helpers.js';
 
-const DEFS = RUN_OPTIONS as readonly RunOptionDef[];
+const ALL_DEFS = RUN_OPTIONS as readonly RunOptionDef[];
+/** Options that take a value (on/off switches are tested on their own below). */
+const DEFS = ALL_DEFS.filter((d) => d.kind !== 'boolean');
+const SWITCHES = ALL_DEFS.filter((d) => d.kind === 'boolean');
 const FILE = 'step4.config.json';
 
 /** Parse flags the way `step4 run-all` does (only the run options). */
@@ -119,13 +122,13 @@ describe('one definition of the run options', () => {
   it('every option is both a flag and a config field with the same name', () => {
     expect(DEFS.length).toBeGreaterThanOrEqual(15);
     const cmd = addRunOptions(new Command('x'), 'run-all');
-    for (const def of DEFS) {
+    for (const def of ALL_DEFS) {
       // Commander derives the attribute from the flag: it must be the config key.
-      expect(new Option(`${def.flag} ${def.valueName}`).attributeName()).toBe(def.key);
+      expect(new Option(`${def.flag} ${def.valueName}`.trim()).attributeName()).toBe(def.key);
       expect(cmd.options.some((o) => o.long === def.flag)).toBe(true);
       expect(Object.keys(configRunOptionsShape)).toContain(def.key);
     }
-    expect(Object.keys(configRunOptionsShape)).toHaveLength(DEFS.length);
+    expect(Object.keys(configRunOptionsShape)).toHaveLength(ALL_DEFS.length);
     expect(parseConfig({}, FILE).options).toEqual({});
   });
 
@@ -145,14 +148,36 @@ describe('one definition of the run options', () => {
       bootstrapMethod: 'circular',
       pboBlocks: 16,
       jobs: defaultJobs(),
+      pluginCheck: true,
+      failOnCandidateError: false,
     });
     expect(optimize).toEqual({ ...runAll, outDir: 'step4_optimize_out', bootstrapSamples: 1000 });
-    for (const def of DEFS) {
+    for (const def of ALL_DEFS) {
       const d = defaultOf(def, 'run-all');
       // A default is itself a valid value.
       if (d !== undefined) expect(def.schema.safeParse(d).success, def.key).toBe(true);
     }
   });
+
+  it.each(SWITCHES.map((d) => [d.key, d] as const))(
+    '%s: an on/off switch; the flag flips its default, the config takes true or false only',
+    (_key, def) => {
+      const dflt = defaultOf(def, 'run-all');
+      expect(typeof dflt).toBe('boolean');
+      expect(def.flag.startsWith('--no-')).toBe(dflt === true);
+      expect(parseFlags([])[def.key]).toBe(dflt);
+      expect(parseFlags([def.flag])[def.key]).toBe(!dflt);
+      for (const v of [true, false]) {
+        expect(configError(def, v)).toBeUndefined();
+        expect(parseConfig({ options: { [def.key]: v } }, FILE).options[def.key as never]).toBe(v);
+      }
+      for (const v of ['yes', 1, null]) {
+        const c = configError(def, v) as Error;
+        expect(isInputError(c), `options.${def.key}: ${show(v)}`).toBe(true);
+        expect(c.message).toContain(`field options.${def.key}: expected true or false`);
+      }
+    },
+  );
 
   it('names the flag, the bounds and the raw value', () => {
     const e = flagError(DEFS.find((d) => d.key === 'bootstrapBlockMonths')!, '100000') as Error;

@@ -7,11 +7,28 @@
  * family is a field of `CandidateFamily`, never guessed.
  */
 
-/** Major version of the plugin contract. A family declares the major it targets. */
-export const CORE_API_VERSION = 1;
+// Both are dependency-free modules of core, so this entry stays importable alone.
+import { didYouMean } from './closest.js';
+import { InputError } from './errors.js';
 
-/** Position mechanics shared by every candidate (spec section 3). */
-export interface PositionParams {
+/**
+ * Major version of the plugin contract. A family declares the major it was
+ * written for as a literal (`coreApi: 2`), so a family built for another
+ * contract is refused at registration instead of misbehaving at run time.
+ * API 2: typed family configs; static_w, lookback and dd_penalty are family
+ * parameters, no longer core fields.
+ */
+export const CORE_API_VERSION = 2;
+
+/** The contract majors this core can run. */
+export const SUPPORTED_CORE_APIS: readonly number[] = [CORE_API_VERSION];
+
+/**
+ * Position mechanics shared by every candidate (spec section 3). A type
+ * literal, not an interface, so typed configs stay assignable to
+ * `CandidateConfig` (TypeScript infers index signatures only for type literals).
+ */
+export type PositionParams = {
   /** Lower clip of the weight of sleeve A. */
   min_w: number;
   /** Upper clip of the weight of sleeve A. */
@@ -34,24 +51,21 @@ export interface PositionParams {
   turn_cost_bps: number;
   /** Cost per unit of gross-leverage change, in basis points. */
   gross_cost_bps: number;
-}
+};
+
+/** A value of a family parameter. */
+export type ParamValue = number | string | boolean;
 
 /**
- * One candidate: a family (`method`) with its parameters and the position
- * mechanics. The key names are the reference's, so configs written to JSON are
- * drop-in compatible. Families may add their own numeric or string parameters.
+ * One candidate as the harness sees it: a family (`method`), the position
+ * mechanics and the family's own parameters. The key names are the
+ * reference's, so configs written to JSON are drop-in compatible.
  */
 export interface CandidateConfig extends PositionParams {
   name: string;
   /** Name of the family that decides this candidate's weights. */
   method: string;
-  /** Weight of A for static policies (reference field, present on every config). */
-  static_w: number;
-  /** Months of history a policy looks back on. */
-  lookback: number;
-  /** Drawdown penalty / risk aversion, meaning depends on the family. */
-  dd_penalty: number;
-  readonly [extra: string]: number | string;
+  readonly [param: string]: ParamValue;
 }
 
 /** A policy's raw output for one month, before the position mechanics. */
@@ -105,8 +119,8 @@ export interface DecisionPanel {
   readonly featureNames: readonly string[];
 }
 
-/** Declaration of one family-specific parameter. */
-export interface ParamSpec {
+/** A numeric family parameter (`integer` also requires a whole number). */
+export interface NumericParamSpec {
   readonly type: 'number' | 'integer';
   readonly default: number;
   readonly min?: number;
@@ -114,14 +128,68 @@ export interface ParamSpec {
   readonly description: string;
 }
 
+/** A family parameter taking one of a few strings (write `values` as a literal so the type is their union). */
+export interface EnumParamSpec<V extends string = string> {
+  readonly type: 'enum';
+  readonly values: readonly V[];
+  readonly default: V;
+  readonly description: string;
+  // Declared absent so `spec.min` reads on every ParamSpec.
+  readonly min?: undefined;
+  readonly max?: undefined;
+}
+
+export interface BooleanParamSpec {
+  readonly type: 'boolean';
+  readonly default: boolean;
+  readonly description: string;
+  readonly min?: undefined;
+  readonly max?: undefined;
+}
+
+/** Declaration of one family-specific parameter. */
+export type ParamSpec = NumericParamSpec | EnumParamSpec | BooleanParamSpec;
+
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
+
+/** The TypeScript type of a parameter's values. */
+export type ParamType<S> = S extends { readonly type: 'enum'; readonly values: readonly (infer V)[] }
+  ? V
+  : S extends { readonly type: 'boolean' }
+    ? boolean
+    : number;
+
+/** The values of a family's parameters, typed from its schema. */
+export type ParamValues<P extends ParamSchema> = { -readonly [K in keyof P]: ParamType<P[K]> };
+
+/**
+ * The config a family's `decide` receives: exactly the position mechanics,
+ * name, method and the family's declared parameters, so a misspelt key
+ * (`config.lookbak`) is a compile error.
+ */
+export type FamilyConfig<P extends ParamSchema = ParamSchema> = PositionParams & {
+  name: string;
+  method: string;
+} & ParamValues<P>;
+
+/** What a candidate of a family may set: position mechanics and the family's parameters, all optional. */
+export type CandidateParams<P extends ParamSchema = ParamSchema> = Partial<PositionParams & ParamValues<P>>;
+
+/** A built candidate of a family: a harness config whose family parameters are typed. */
+export type TypedCandidate<P extends ParamSchema = ParamSchema> = CandidateConfig & ParamValues<P>;
+
+/** Builds a candidate of one family with its defaults applied (see `buildCandidate`). */
+export type CandidateBuilder<P extends ParamSchema = ParamSchema> = (
+  name: string,
+  params?: CandidateParams<P>,
+) => TypedCandidate<P>;
 
 export interface FamilyMeta {
   /** The family name, used as `method` in candidate configs. */
   readonly name: string;
-  /** The family's own version, written into every summary. */
+  /** The family's own version (its package.json version), written into every summary. */
   readonly version: string;
-  /** Major of the plugin contract the family targets (`CORE_API_VERSION`). */
+  /** Major of the plugin contract the family targets; must be in core's `SUPPORTED_CORE_APIS`. */
   readonly coreApi: number;
   readonly description?: string;
 }
@@ -134,10 +202,10 @@ export interface FamilyMeta {
  * may add `decidePath`; it must return exactly what `decide` would, month by
  * month, and the conformance kit checks that it does not look ahead.
  */
-export interface CandidateFamily {
+export interface CandidateFamily<P extends ParamSchema = ParamSchema> {
   readonly meta: FamilyMeta;
   /** Family-specific parameters with their defaults and ranges. */
-  readonly params: ParamSchema;
+  readonly params: P;
   /** The family's default candidates, in order. */
   defaultGrid(): CandidateConfig[];
   /** Fewest history rows the family can decide with (it must still return a decision below that). */
@@ -149,7 +217,7 @@ export interface CandidateFamily {
   readonly isStatic?: boolean;
   /** True when `decide` uses randomness (it must then use `ctx.seed`). */
   readonly usesRandomness?: boolean;
-  decide(ctx: DecisionContext, config: CandidateConfig): Decision | Promise<Decision>;
+  decide(ctx: DecisionContext, config: FamilyConfig<P>): Decision | Promise<Decision>;
   /**
    * Optional batched form: decisions for Z rows `steps[k]` using only rows
    * before each step. Returns one decision per step.
@@ -157,21 +225,43 @@ export interface CandidateFamily {
   decidePath?(
     panel: DecisionPanel,
     steps: readonly number[],
-    config: CandidateConfig,
+    config: FamilyConfig<P>,
     seed: number,
   ): Decision[] | Promise<Decision[]>;
 }
 
-/** Identity function that only adds type inference (like Vite's `defineConfig`). */
-export function defineFamily<F extends CandidateFamily>(family: F): F {
+/** What `defineFamily` takes: a family whose `defaultGrid` builds its candidates with the typed builder. */
+export interface FamilyDefinition<P extends ParamSchema>
+  extends Omit<CandidateFamily<P>, 'meta' | 'defaultGrid'> {
+  readonly meta: FamilyMeta & {
+    /** A literal, never read from core (`CORE_API_VERSION`): it states what the family was written for. */
+    readonly coreApi: 2;
+  };
+  /** The family's default candidates, in order, built with `candidate(name, params)` (defaults applied, keys checked). */
+  defaultGrid(candidate: CandidateBuilder<P>): CandidateConfig[];
+}
+
+/** A family made by `defineFamily`: also builds its own typed candidates. */
+export interface DefinedFamily<P extends ParamSchema> extends CandidateFamily<P> {
+  /** `buildCandidate(this family, name, params)`: unknown keys are compile errors here. */
+  candidate: CandidateBuilder<P>;
+}
+
+/**
+ * Make a family (like Vite's `defineConfig`, but it also types `config` in
+ * `decide` from `params`). `const` keeps enum `values` as literal unions.
+ */
+export function defineFamily<const P extends ParamSchema>(definition: FamilyDefinition<P>): DefinedFamily<P> {
+  const family: DefinedFamily<P> = {
+    ...definition,
+    defaultGrid: () => definition.defaultGrid(family.candidate),
+    candidate: (name, params = {}) => buildCandidate(family, name, params) as TypedCandidate<P>,
+  };
   return family;
 }
 
-/** Reference defaults of every candidate config (spec section 7). */
-export const DEFAULT_CANDIDATE: Omit<CandidateConfig, 'name' | 'method'> = Object.freeze({
-  static_w: 0.5,
-  lookback: 6,
-  dd_penalty: 0,
+/** Reference defaults of the position mechanics of every candidate (spec section 7). */
+export const DEFAULT_POSITION: Readonly<PositionParams> = Object.freeze({
   min_w: 0,
   max_w: 1,
   smoothing: 0,
@@ -185,38 +275,159 @@ export const DEFAULT_CANDIDATE: Omit<CandidateConfig, 'name' | 'method'> = Objec
   gross_cost_bps: 6,
 });
 
-/** Build a config from the reference defaults plus overrides. */
+/** @deprecated API 1 name of `DEFAULT_POSITION` (it no longer holds static_w, lookback or dd_penalty). */
+export const DEFAULT_CANDIDATE = DEFAULT_POSITION;
+
+/**
+ * A config with the position defaults only, for code that has no family (harness
+ * tests). A family's candidates come from `buildCandidate` / `family.candidate`,
+ * which also apply the family's defaults; `validateCandidate` rejects a config
+ * that lacks a family parameter, so this cannot silently differ from those.
+ */
 export function candidate(
   name: string,
   method: string,
-  overrides: Partial<Omit<CandidateConfig, 'name' | 'method'>> = {},
+  overrides: Partial<PositionParams> & Readonly<Record<string, ParamValue | undefined>> = {},
 ): CandidateConfig {
-  return { name, method, ...DEFAULT_CANDIDATE, ...overrides } as CandidateConfig;
+  return { name, method, ...DEFAULT_POSITION, ...overrides } as CandidateConfig;
+}
+
+/** The family's parameter defaults, in schema order. */
+export function paramDefaults(params: ParamSchema): Record<string, ParamValue> {
+  return Object.fromEntries(Object.entries(params).map(([k, spec]) => [k, spec.default]));
 }
 
 /**
- * Format a leverage cap the way the reference names candidates: Python's float
- * repr with the dot replaced by an underscore (1.0 -> "1_0", 1.15 -> "1_15").
+ * The one place defaults are applied: a candidate of `family` from the given
+ * parameters, family defaults and position defaults, validated. Library code
+ * (`family.candidate`, default grids) and the CLI's config grids both use it,
+ * so the same parameters always give the same config. Key order is name,
+ * method, family parameters (schema order), position mechanics; JSON dumps
+ * depend on it.
  */
-export function gridLabel(x: number): string {
-  const s = Number.isInteger(x) ? x.toFixed(1) : String(x);
-  return s.replace('.', '_');
+export function buildCandidate(
+  family: Pick<CandidateFamily, 'meta' | 'params'>,
+  name: string,
+  params: Readonly<Record<string, unknown>> = {},
+): CandidateConfig {
+  for (const key of ['name', 'method'])
+    if (key in params) throw new InputError(`candidate ${name}: ${key} is not a parameter`, { field: key });
+  const config = {
+    name,
+    method: family.meta.name,
+    ...paramDefaults(family.params),
+    ...DEFAULT_POSITION,
+    ...params,
+  } as CandidateConfig;
+  validateCandidate(config, family);
+  return config;
+}
+
+/** The parameters a candidate of the family may set: its own, then the position mechanics. */
+export function candidateParameterNames(family: Pick<CandidateFamily, 'params'>): string[] {
+  return [...Object.keys(family.params), ...Object.keys(DEFAULT_POSITION)];
+}
+
+interface Range {
+  min: number;
+  max: number;
+  integer?: boolean;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+}
+
+const POSITION_RANGES: Record<keyof PositionParams, Range> = {
+  min_w: { min: 0, max: 1 },
+  max_w: { min: 0, max: 1 },
+  smoothing: { min: 0, max: 1, maxExclusive: true },
+  max_step: { min: 0, max: 1, minExclusive: true },
+  gross_base: { min: 0, max: 10 },
+  gross_conf_scale: { min: 0, max: 10 },
+  max_gross: { min: 0.85, max: 10 },
+  target_vol: { min: 0, max: 10 },
+  vol_lb: { min: 0, max: 1200, integer: true },
+  turn_cost_bps: { min: 0, max: 10_000 },
+  gross_cost_bps: { min: 0, max: 10_000 },
+};
+
+function checkNumber(where: string, field: string, v: unknown, r: Range): void {
+  const ok =
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    (r.minExclusive ? v > r.min : v >= r.min) &&
+    (r.maxExclusive ? v < r.max : v <= r.max) &&
+    (!r.integer || Number.isInteger(v));
+  if (!ok) {
+    const lo = r.minExclusive ? '(' : '[';
+    const hi = r.maxExclusive ? ')' : ']';
+    throw new InputError(
+      `${where}: ${field} must be ${r.integer ? 'an integer' : 'a number'} in ${lo}${r.min}, ${r.max}${hi}, got ${JSON.stringify(v)}`,
+      { field },
+    );
+  }
+}
+
+/** Check one value against its parameter spec (type, bounds, enum membership). */
+export function checkParamValue(where: string, field: string, v: unknown, spec: ParamSpec): void {
+  if (spec.type === 'enum') {
+    if (typeof v !== 'string' || !spec.values.includes(v)) {
+      throw new InputError(
+        `${where}: ${field} must be one of ${spec.values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`,
+        { field },
+      );
+    }
+  } else if (spec.type === 'boolean') {
+    if (typeof v !== 'boolean')
+      throw new InputError(`${where}: ${field} must be true or false, got ${JSON.stringify(v)}`, { field });
+  } else {
+    checkNumber(where, field, v, {
+      min: spec.min ?? Number.NEGATIVE_INFINITY,
+      max: spec.max ?? Number.POSITIVE_INFINITY,
+      integer: spec.type === 'integer',
+    });
+  }
 }
 
 /**
- * The reference's grid shape: for each lookback L and leverage cap G, a
- * candidate `${method}_lb${L}_g${G}` (G as Python prints it) with the
- * parameters `params(L, G)` gives; lookback and max_gross are set from L and G.
+ * Validate a candidate against the position mechanics and its family's schema:
+ * no unknown keys (the error names the closest valid one), every family
+ * parameter present and valid.
  */
-export function lookbackLeverageGrid(
-  method: string,
-  lookbacks: readonly number[],
-  leverageCaps: readonly number[],
-  params: (lookback: number, cap: number) => Partial<Omit<CandidateConfig, 'name' | 'method'>>,
-): CandidateConfig[] {
-  return lookbacks.flatMap((L) =>
-    leverageCaps.map((G) =>
-      candidate(`${method}_lb${L}_g${gridLabel(G)}`, method, { lookback: L, max_gross: G, ...params(L, G) }),
-    ),
-  );
+export function validateCandidate(
+  config: CandidateConfig,
+  family: Pick<CandidateFamily, 'meta' | 'params'>,
+): void {
+  const name = typeof config.name === 'string' && config.name.length > 0 ? config.name : '(unnamed)';
+  if (name === '(unnamed)') throw new InputError('a candidate has no name', { field: 'name' });
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new InputError(
+      `candidate ${JSON.stringify(name)}: names may only use letters, digits, _, . and - (they become file names)`,
+      { field: 'name' },
+    );
+  }
+  const where = `candidate ${name}`;
+  const valid = candidateParameterNames(family);
+  for (const key of Object.keys(config)) {
+    if (key === 'name' || key === 'method' || valid.includes(key)) continue;
+    throw new InputError(
+      `${where}: family ${family.meta.name} has no parameter ${key} (${didYouMean(key, valid)})`,
+      { field: key },
+    );
+  }
+  for (const [field, range] of Object.entries(POSITION_RANGES))
+    checkNumber(where, field, config[field], range);
+  if (config.min_w > config.max_w) {
+    throw new InputError(`${where}: min_w (${config.min_w}) must not exceed max_w (${config.max_w})`, {
+      field: 'min_w',
+    });
+  }
+  for (const [field, spec] of Object.entries(family.params)) {
+    if (config[field] === undefined) {
+      throw new InputError(
+        `${where}: ${field} is missing (build candidates with buildCandidate or family.candidate, which apply the defaults)`,
+        { field },
+      );
+    }
+    checkParamValue(where, field, config[field], spec);
+  }
 }

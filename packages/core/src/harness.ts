@@ -5,6 +5,7 @@ import type {
   DecisionContext,
   DecisionPanel,
 } from './contract.js';
+import { isInputError } from './errors.js';
 import type { FeatureTable } from './features.js';
 import type { WalkForwardPath } from './results.js';
 import { clip, std } from './stats.js';
@@ -24,45 +25,161 @@ export interface WalkForwardOptions {
   readonly financingBpsPerYear?: number;
 }
 
+/** An exception thrown by a family's own code, named by family, candidate and month (`cause`: the original). */
+export class FamilyError extends Error {
+  override readonly name = 'FamilyError';
+}
+
 /** A decision that breaks the contract: the candidate fails with this message. */
 export class DecisionError extends Error {
   override readonly name = 'DecisionError';
 }
 
+/*
+ * Sealing (issue "Plugin contract 2"): a family never gets anything the harness
+ * or another candidate reads. Arrays are copies (or, for a batched family, one
+ * copy per family that is checked against Z before every reuse), strings and
+ * configs are frozen. Whatever a family writes only changes its own result.
+ */
+
+/** True when two typed arrays hold the same bytes (NaN and -0 included). */
+export function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  // Float64 data is 8-byte aligned, so 32-bit words compare every bit.
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function deepCopy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(deepCopy) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepCopy(v)])) as T;
+  }
+  return value;
+}
+
+/** Configs made by `sealConfig`: re-sealing one is free. */
+const sealedConfigs = new WeakSet<object>();
+
+/**
+ * A frozen deep copy of a candidate config. The harness simulates with it and
+ * hands it to the family, so neither the family (a write throws in strict mode)
+ * nor anyone holding the original (e.g. a family that kept the objects its
+ * `defaultGrid` returned) can change what is simulated or reported.
+ */
+export function sealConfig(config: CandidateConfig): CandidateConfig {
+  if (sealedConfigs.has(config)) return config;
+  const sealed = deepFreeze(deepCopy(config));
+  sealedConfigs.add(sealed);
+  return sealed;
+}
+
+/** Frozen copies of the table's strings, made once per table (strings themselves are immutable). */
+const frozenStrings = new WeakMap<
+  FeatureTable,
+  { featureNames: readonly string[]; monthEnds: readonly string[] }
+>();
+
+function stringsOf(table: FeatureTable) {
+  let s = frozenStrings.get(table);
+  if (!s) {
+    s = {
+      featureNames: Object.freeze(table.featureNames.slice()),
+      monthEnds: Object.freeze(table.monthEnds.slice()),
+    };
+    frozenStrings.set(table, s);
+  }
+  return s;
+}
+
 /** Copies of Z's rows before `step`: a family cannot reach later rows through them. */
 export function historyBefore(table: FeatureTable, step: number): DecisionContext['history'] {
   const f = table.featureNames.length;
-  return {
+  return Object.freeze({
     length: step,
-    monthEnds: table.monthEnds.slice(0, step),
+    monthEnds: Object.freeze(table.monthEnds.slice(0, step)),
     retA: table.retA.slice(0, step),
     retB: table.retB.slice(0, step),
     features: table.features.slice(0, step * f),
-  };
+  });
 }
 
+/** What `decide` gets for one month: copies owned by the call, frozen strings. */
 export function decisionContext(table: FeatureTable, step: number, seed: number): DecisionContext {
   const f = table.featureNames.length;
-  return {
+  return Object.freeze({
     step,
     monthEnd: table.monthEnds[step],
     features: table.features.slice(step * f, (step + 1) * f),
-    featureNames: table.featureNames,
+    featureNames: stringsOf(table).featureNames,
     history: historyBefore(table, step),
     seed,
-  };
+  });
 }
 
+/** A fresh copy of the whole table for `decidePath`. */
 export function decisionPanel(table: FeatureTable): DecisionPanel {
-  return {
+  const s = stringsOf(table);
+  return Object.freeze({
     length: table.length,
-    monthEnds: table.monthEnds,
-    retA: table.retA,
-    retB: table.retB,
-    features: table.features,
-    featureNames: table.featureNames,
-  };
+    monthEnds: s.monthEnds,
+    retA: table.retA.slice(),
+    retB: table.retB.slice(),
+    features: table.features.slice(),
+    featureNames: s.featureNames,
+  });
 }
+
+/** True when a panel handed out still holds Z's values. */
+export function panelUnchanged(panel: DecisionPanel, table: FeatureTable): boolean {
+  return (
+    sameValues(panel.retA, table.retA) &&
+    sameValues(panel.retB, table.retB) &&
+    sameValues(panel.features, table.features)
+  );
+}
+
+/**
+ * One panel copy per (table, family), reused across the family's candidates so
+ * its own caches keyed on the panel keep working (an ML fit shared by every
+ * leverage cap). It is compared with Z before every reuse: a family that wrote
+ * to it gets a new copy, and other families never see it.
+ */
+const familyPanels = new WeakMap<FeatureTable, WeakMap<CandidateFamily, DecisionPanel>>();
+
+export function familyPanel(table: FeatureTable, family: CandidateFamily): DecisionPanel {
+  let byFamily = familyPanels.get(table);
+  if (!byFamily) {
+    byFamily = new WeakMap();
+    familyPanels.set(table, byFamily);
+  }
+  let panel = byFamily.get(family);
+  if (!panel || !panelUnchanged(panel, table)) {
+    panel = decisionPanel(table);
+    byFamily.set(family, panel);
+  }
+  return panel;
+}
+
+/** One call of a family, with what it was handed (the conformance kit inspects it). */
+export type FamilyCall =
+  | { readonly kind: 'decidePath'; readonly panel: DecisionPanel; readonly config: CandidateConfig }
+  | {
+      readonly kind: 'decide';
+      readonly step: number;
+      readonly ctx: DecisionContext;
+      readonly config: CandidateConfig;
+    };
 
 /** The Z rows that get a decision: min_history .. length - 1. */
 export function walkForwardSteps(table: FeatureTable, minHistory: number): number[] {
@@ -71,26 +188,71 @@ export function walkForwardSteps(table: FeatureTable, minHistory: number): numbe
   return steps;
 }
 
-/** Ask the family for every step's decision (batched when it offers that). */
-export async function familyDecisions(
+/**
+ * Ask the family for every step's decision (batched when it offers that). The
+ * family gets a sealed config and sealed inputs; `afterCall` sees each call's
+ * inputs once the call returned.
+ */
+export function familyDecisions(
   family: CandidateFamily,
   config: CandidateConfig,
   table: FeatureTable,
   opts: WalkForwardOptions,
+  afterCall?: (call: FamilyCall) => void,
+): Promise<Decision[]> {
+  return callFamily(family, sealConfig(config), table, opts, afterCall);
+}
+
+/**
+ * The calls themselves, with `config` handed over as given. Only the
+ * conformance kit hands an unsealed copy (to see what a family writes to it).
+ */
+export async function callFamily(
+  family: CandidateFamily,
+  config: CandidateConfig,
+  table: FeatureTable,
+  opts: WalkForwardOptions,
+  afterCall?: (call: FamilyCall) => void,
 ): Promise<Decision[]> {
   const steps = walkForwardSteps(table, opts.minHistory);
   if (family.decidePath) {
-    const out = await family.decidePath(decisionPanel(table), steps, config, opts.seed);
-    if (out.length !== steps.length) {
+    const panel = familyPanel(table, family);
+    let out: Decision[];
+    try {
+      out = await family.decidePath(panel, Object.freeze(steps.slice()), config, opts.seed);
+    } catch (e) {
+      const range = `${table.monthEnds[steps[0]]} .. ${table.monthEnds[steps[steps.length - 1]]}`;
+      throw familyError(family, config, `decidePath for months ${range}`, e);
+    }
+    afterCall?.({ kind: 'decidePath', panel, config });
+    if (out?.length !== steps.length) {
       throw new DecisionError(
-        `family ${family.meta.name}, candidate ${config.name}: decidePath returned ${out.length} decisions for ${steps.length} months`,
+        `family ${family.meta.name}, candidate ${config.name}: decidePath returned ${out?.length} decisions for ${steps.length} months`,
       );
     }
     return out;
   }
   const out: Decision[] = [];
-  for (const i of steps) out.push(await family.decide(decisionContext(table, i, opts.seed), config));
+  for (const i of steps) {
+    const ctx = decisionContext(table, i, opts.seed);
+    try {
+      out.push(await family.decide(ctx, config));
+    } catch (e) {
+      throw familyError(family, config, `month ${table.monthEnds[i]}`, e);
+    }
+    afterCall?.({ kind: 'decide', step: i, ctx, config });
+  }
   return out;
+}
+
+/** A family's own exception, named by family, candidate and month, with its original message. */
+function familyError(family: CandidateFamily, config: CandidateConfig, where: string, e: unknown): Error {
+  if (isInputError(e)) return e as Error;
+  const message = e instanceof Error ? e.message : String(e);
+  return new FamilyError(
+    `family ${family.meta.name}, candidate ${config.name}, ${where}: ${message.split('\n')[0]}`,
+    { cause: e },
+  );
 }
 
 function checkDecision(d: Decision, family: string, config: CandidateConfig, month: string): void {
@@ -198,12 +360,14 @@ export async function runWalkForward(
   opts: WalkForwardOptions,
 ): Promise<WalkForwardPath> {
   const steps = walkForwardSteps(table, opts.minHistory);
-  const decisions = await familyDecisions(family, config, table, opts);
+  // The family and the mechanics use the same frozen copy, sealed before any family code runs.
+  const sealed = sealConfig(config);
+  const decisions = await familyDecisions(family, sealed, table, opts);
   return applyPositionMechanics(
     table,
     steps,
     decisions,
-    config,
+    sealed,
     family.meta.name,
     opts.financingBpsPerYear ?? 0,
   );

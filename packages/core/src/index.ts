@@ -12,3 +12,5 @@ export * from './results.js';
 export * from './run.js';
 export * from './sleeves.js';
 export * from './parallel.js';
+export * from './closest.js';
+export * from './grid.js';

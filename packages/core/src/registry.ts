@@ -1,5 +1,19 @@
-import { CORE_API_VERSION, type CandidateConfig, type CandidateFamily, type ParamSpec } from './contract.js';
+import { createRequire } from 'node:module';
+import {
+  type CandidateConfig,
+  type CandidateFamily,
+  DEFAULT_POSITION,
+  SUPPORTED_CORE_APIS,
+  checkParamValue,
+  validateCandidate,
+} from './contract.js';
 import { InputError } from './errors.js';
+
+export { validateCandidate };
+
+// Named in the refusal of an incompatible family, so the user sees which core they have.
+const CORE_PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
 
 /** A registered family and where it came from (package name or path). */
 export interface RegisteredFamily {
@@ -22,9 +36,9 @@ export function assertFamily(value: unknown, source: string): asserts value is C
   if (typeof f.meta.version !== 'string' || f.meta.version.length === 0) {
     throw new InputError(`${where}: family ${name}: meta.version must be a non-empty string`);
   }
-  if (f.meta.coreApi !== CORE_API_VERSION) {
+  if (!SUPPORTED_CORE_APIS.includes(f.meta.coreApi as number)) {
     throw new InputError(
-      `${where}: family ${name} targets core API ${JSON.stringify(f.meta.coreApi)}, this @step4/core provides API ${CORE_API_VERSION}`,
+      `${where}: family ${name} targets core API ${JSON.stringify(f.meta.coreApi)}; this @step4/core ${CORE_PACKAGE_VERSION} supports API ${SUPPORTED_CORE_APIS.join(', ')}`,
     );
   }
   if (typeof f.decide !== 'function')
@@ -33,6 +47,17 @@ export function assertFamily(value: unknown, source: string): asserts value is C
     throw new InputError(`${where}: family ${name}: defaultGrid must be a function`);
   if (!f.params || typeof f.params !== 'object')
     throw new InputError(`${where}: family ${name}: params must be an object`);
+  for (const [key, spec] of Object.entries(f.params)) {
+    const at = `${where}: family ${name}: params.${key}`;
+    if (key === 'name' || key === 'method' || key in DEFAULT_POSITION)
+      throw new InputError(`${at}: ${key} is a field of every candidate, not a family parameter`);
+    if (!spec || !['number', 'integer', 'enum', 'boolean'].includes(spec.type))
+      throw new InputError(`${at}: type must be number, integer, enum or boolean`);
+    if (spec.type === 'enum' && (!Array.isArray(spec.values) || spec.values.length === 0))
+      throw new InputError(`${at}: an enum needs a non-empty values list`);
+    // A default outside its own spec would make every default candidate invalid.
+    checkParamValue(`${at} default`, key, spec.default, spec);
+  }
 }
 
 /** The families a run can use. Filled by the CLI or a library user; core never lists families itself. */
@@ -87,80 +112,6 @@ export function interleave(...grids: CandidateConfig[][]): CandidateConfig[] {
   return out;
 }
 
-interface Range {
-  min: number;
-  max: number;
-  integer?: boolean;
-  minExclusive?: boolean;
-  maxExclusive?: boolean;
-}
-
-const POSITION_RANGES: Record<string, Range> = {
-  static_w: { min: 0, max: 1 },
-  lookback: { min: 1, max: 1200, integer: true },
-  dd_penalty: { min: 0, max: 1e6 },
-  min_w: { min: 0, max: 1 },
-  max_w: { min: 0, max: 1 },
-  smoothing: { min: 0, max: 1, maxExclusive: true },
-  max_step: { min: 0, max: 1, minExclusive: true },
-  gross_base: { min: 0, max: 10 },
-  gross_conf_scale: { min: 0, max: 10 },
-  max_gross: { min: 0.85, max: 10 },
-  target_vol: { min: 0, max: 10 },
-  vol_lb: { min: 0, max: 1200, integer: true },
-  turn_cost_bps: { min: 0, max: 10_000 },
-  gross_cost_bps: { min: 0, max: 10_000 },
-};
-
-function checkNumber(candidate: string, field: string, v: unknown, r: Range): void {
-  const ok =
-    typeof v === 'number' &&
-    Number.isFinite(v) &&
-    (r.minExclusive ? v > r.min : v >= r.min) &&
-    (r.maxExclusive ? v < r.max : v <= r.max) &&
-    (!r.integer || Number.isInteger(v));
-  if (!ok) {
-    const lo = r.minExclusive ? '(' : '[';
-    const hi = r.maxExclusive ? ')' : ']';
-    throw new InputError(
-      `candidate ${candidate}: ${field} must be ${r.integer ? 'an integer' : 'a number'} in ${lo}${r.min}, ${r.max}${hi}, got ${JSON.stringify(v)}`,
-      { field },
-    );
-  }
-}
-
-function specRange(spec: ParamSpec): Range {
-  return {
-    min: spec.min ?? Number.NEGATIVE_INFINITY,
-    max: spec.max ?? Number.POSITIVE_INFINITY,
-    integer: spec.type === 'integer',
-  };
-}
-
-/** Validate a candidate against the position mechanics and its family's schema. */
-export function validateCandidate(config: CandidateConfig, family: CandidateFamily): void {
-  const name = typeof config.name === 'string' && config.name.length > 0 ? config.name : '(unnamed)';
-  if (name === '(unnamed)') throw new InputError('a candidate has no name', { field: 'name' });
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-    throw new InputError(
-      `candidate ${JSON.stringify(name)}: names may only use letters, digits, _, . and - (they become file names)`,
-      { field: 'name' },
-    );
-  }
-  for (const [field, range] of Object.entries(POSITION_RANGES))
-    checkNumber(name, field, config[field], range);
-  if (config.min_w > config.max_w) {
-    throw new InputError(
-      `candidate ${name}: min_w (${config.min_w}) must not exceed max_w (${config.max_w})`,
-      { field: 'min_w' },
-    );
-  }
-  for (const [field, spec] of Object.entries(family.params)) {
-    if (field in POSITION_RANGES && config[field] === undefined) continue;
-    checkNumber(name, field, config[field] ?? spec.default, specRange(spec));
-  }
-}
-
 /** Validate a whole grid: known families, valid params, unique names. */
 export function validateGrid(grid: readonly CandidateConfig[], registry: FamilyRegistry): void {
   if (grid.length === 0) throw new InputError('the candidate grid is empty');
@@ -174,19 +125,7 @@ export function validateGrid(grid: readonly CandidateConfig[], registry: FamilyR
   }
 }
 
-const POSITION_KEYS = new Set([
-  'min_w',
-  'max_w',
-  'smoothing',
-  'max_step',
-  'gross_base',
-  'gross_conf_scale',
-  'max_gross',
-  'target_vol',
-  'vol_lb',
-  'turn_cost_bps',
-  'gross_cost_bps',
-]);
+const POSITION_KEYS = new Set(Object.keys(DEFAULT_POSITION));
 
 /**
  * Candidates whose decisions are the same (same family, same non-position

@@ -1,7 +1,7 @@
 import type { CandidateConfig } from './contract.js';
 import { InputError } from './errors.js';
 import { type FeatureTable, buildFeatureTable } from './features.js';
-import { runWalkForward } from './harness.js';
+import { runWalkForward, sealConfig } from './harness.js';
 import {
   type RobustnessProbe,
   type Split,
@@ -123,11 +123,13 @@ export interface ProgressEvent {
 
 /** Simulate one candidate and compute its metrics; a failure is recorded, not thrown. */
 export async function evaluateCandidate(
-  config: CandidateConfig,
+  candidate: CandidateConfig,
   registry: FamilyRegistry,
   prepared: PreparedRun,
   probe: RobustnessProbe,
 ): Promise<EvaluatedCandidate> {
+  // What is simulated and what is reported is this frozen copy, whatever the family does.
+  const config = sealConfig(candidate);
   const family = registry.require(config.method, config.name);
   const meta = { name: family.meta.name, version: family.meta.version };
   try {
@@ -154,7 +156,8 @@ export async function evaluateCandidates(
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<EvaluatedCandidate[]> {
   const out: EvaluatedCandidate[] = [];
-  for (const config of grid) {
+  // Sealed before any family code runs: a family holding its grid's objects cannot change later candidates.
+  for (const config of grid.map(sealConfig)) {
     const result = await evaluateCandidate(config, registry, prepared, probe);
     out.push(result);
     onProgress?.({ done: out.length, total: grid.length, candidate: config.name, error: result.error });

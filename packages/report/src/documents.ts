@@ -35,6 +35,18 @@ export interface RunManifest {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Sections added beside the reference's keys (e.g. overfitting statistics). */
   readonly extras?: ReportExtras;
+  /** The quick conformance check of each plugin family before the run (built-ins are checked by tests). */
+  readonly pluginChecks?: readonly PluginCheckRecord[];
+}
+
+/** One plugin family's quick conformance check. */
+export interface PluginCheckRecord {
+  readonly family: string;
+  readonly source: string;
+  /** null when the check was skipped (`--no-plugin-check`). */
+  readonly passed: boolean | null;
+  readonly failedCheck?: string;
+  readonly reason?: string;
 }
 
 /** Extra JSON sections; the reference's keys are never renamed, only added to. */
@@ -134,6 +146,17 @@ export function metaJson(
       inputs: manifest.sleeves.map((s) => ({ name: s.name, source: s.source, sha256: s.sha256 })),
       families: manifest.families,
       packages: manifest.packages,
+      ...(manifest.pluginChecks
+        ? {
+            plugin_checks: manifest.pluginChecks.map((c) => ({
+              family: c.family,
+              source: c.source,
+              passed: c.passed,
+              failed_check: c.failedCheck ?? null,
+              reason: c.reason ?? null,
+            })),
+          }
+        : {}),
     },
     generated_at_utc: manifest.generatedAt,
   };

@@ -1,56 +1,111 @@
 /**
- * The public API surface of every published package, recorded in
- * api/<package>.api.txt: each exported name of each entry point of the
- * `exports` map with its declaration as the .d.ts files give it. A change
+ * The public API of every published package, recorded by API Extractor in
+ * api/<package>.api.md (the `.` entry point) and api/<package>-<subpath>.api.md
+ * (every other entry point of the `exports` map, e.g. core-contract.api.md):
+ * one API Extractor run per entry point, with the shared settings of
+ * test/api-extractor.base.json, in check mode (`localBuild: false`). A change
  * here is a change users see; if it is intended, record it with
- * `pnpm --filter @step4/api-tests api:update` and add a changeset
- * (a removed or changed export is a breaking change: a major bump).
+ * `pnpm --filter @step4/api-tests api:update` (API Extractor in local mode)
+ * and add a changeset (a removed or changed export is a breaking change).
+ * Build first: the reports are made from the packages' dist/*.d.ts.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { Extractor, ExtractorConfig, type ExtractorMessage } from '@microsoft/api-extractor';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const apiDir = fileURLToPath(new URL('../api/', import.meta.url));
+const baseConfigFile = fileURLToPath(new URL('./api-extractor.base.json', import.meta.url));
+const update = Boolean(process.env.UPDATE_API);
+const tempDir = mkdtempSync(join(tmpdir(), 'step4-api-'));
+afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
-function surface(pkgDir: string): string {
-  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-  const lines: string[] = [`# ${pkg.name}`];
-  for (const [subpath, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
-    const types = typeof target === 'object' && target ? (target as { types?: string }).types : undefined;
-    if (!types) continue;
-    const entry = join(pkgDir, types);
-    const program = ts.createProgram([entry], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, noEmit: true });
-    const checker = program.getTypeChecker();
-    const source = program.getSourceFile(entry);
-    if (!source) throw new Error(`no declarations at ${entry} (build first)`);
-    const moduleSymbol = checker.getSymbolAtLocation(source);
-    lines.push('', `## ${subpath}`);
-    const exported = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
-    for (const sym of [...exported].sort((a, b) => a.name.localeCompare(b.name))) {
-      const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
-      for (const decl of target.declarations ?? []) {
-        const text = decl.getText().replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ').trim();
-        lines.push(`${sym.name}: ${text}`);
-      }
-    }
-  }
-  return `${lines.join('\n')}\n`;
+interface Entry {
+  /** report name: api/<report>.api.md */
+  report: string;
+  pkgDir: string;
+  subpath: string;
+  types: string;
 }
 
-const packages = readdirSync(join(repo, 'packages')).filter((d) => existsSync(join(repo, 'packages', d, 'package.json')));
-
-describe('public API surface', () => {
-  it.each(packages)('%s matches its recorded API', (dir) => {
-    const actual = surface(join(repo, 'packages', dir));
-    const file = join(apiDir, `${dir}.api.txt`);
-    if (process.env.UPDATE_API) {
-      mkdirSync(apiDir, { recursive: true });
-      writeFileSync(file, actual);
+/** Every entry point with types of every published package under packages/. */
+function entries(): Entry[] {
+  const out: Entry[] = [];
+  for (const dir of readdirSync(join(repo, 'packages')).sort()) {
+    const pkgDir = join(repo, 'packages', dir);
+    if (!existsSync(join(pkgDir, 'package.json'))) continue;
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+    if (pkg.private) continue;
+    for (const [subpath, target] of Object.entries(pkg.exports as Record<string, unknown>)) {
+      const types = typeof target === 'object' && target ? (target as { types?: string }).types : undefined;
+      if (!types) continue;
+      const suffix = subpath === '.' ? '' : `-${subpath.replace(/^\.\//, '').replace(/\//g, '-')}`;
+      out.push({ report: `${dir}${suffix}`, pkgDir, subpath, types });
     }
-    expect(existsSync(file), `no recorded API for ${dir}: run pnpm --filter @step4/api-tests api:update`).toBe(true);
-    expect(actual).toBe(readFileSync(file, 'utf8'));
+  }
+  return out;
+}
+
+function extract(entry: Entry, localBuild: boolean) {
+  const configObject = ExtractorConfig.loadFile(baseConfigFile);
+  configObject.projectFolder = entry.pkgDir;
+  configObject.mainEntryPointFilePath = join(entry.pkgDir, entry.types);
+  configObject.apiReport = {
+    ...configObject.apiReport,
+    enabled: true,
+    reportFileName: entry.report,
+    reportFolder: apiDir,
+    reportTempFolder: join(tempDir, entry.report),
+  };
+  const config = ExtractorConfig.prepare({
+    configObject,
+    configObjectFullPath: baseConfigFile,
+    packageJsonFullPath: join(entry.pkgDir, 'package.json'),
+  });
+  const messages: string[] = [];
+  const result = Extractor.invoke(config, {
+    localBuild,
+    messageCallback: (m: ExtractorMessage) => {
+      // console-* messages only say that the report was written or differs (checked below)
+      if (m.category !== 'console' && (m.logLevel === 'error' || m.logLevel === 'warning')) {
+        messages.push(m.formatMessageWithLocation(repo));
+      }
+      m.handled = true;
+    },
+  });
+  return { result, messages, config };
+}
+
+const all = entries();
+
+describe('public API (API Extractor reports in tests/api/api)', () => {
+  it('finds the entry points of every published package', () => {
+    expect(all.map((e) => e.report)).toEqual(expect.arrayContaining(['core', 'core-contract', 'core-testing', 'cli']));
+  });
+
+  it.each(all.map((e) => [`${e.report} (${e.subpath})`, e] as const))('%s matches its recorded API report', (_, entry) => {
+    const file = join(apiDir, `${entry.report}.api.md`);
+    if (update) mkdirSync(apiDir, { recursive: true });
+    else expect(existsSync(file), `no API report ${file}: run pnpm --filter @step4/api-tests api:update`).toBe(true);
+    const { result, messages, config } = extract(entry, update);
+    expect(messages, 'API Extractor errors or warnings').toEqual([]);
+    if (!update && result.apiReportChanged) {
+      // Show the difference: API Extractor wrote the current API to its temp folder.
+      expect(readFileSync(config.reportTempFilePath, 'utf8'), `${entry.report}: the public API changed (api:update)`).toBe(
+        readFileSync(file, 'utf8'),
+      );
+    }
+    expect(result.apiReportChanged && !update).toBe(false);
+    expect(result.succeeded).toBe(true);
+  });
+
+  it('has no API report for an entry point that no longer exists', () => {
+    const expected = new Set(all.map((e) => `${e.report}.api.md`));
+    const stale = readdirSync(apiDir).filter((f) => !expected.has(f));
+    if (update) for (const f of stale) rmSync(join(apiDir, f));
+    else expect(stale, 'stale reports: run pnpm --filter @step4/api-tests api:update').toEqual([]);
   });
 });

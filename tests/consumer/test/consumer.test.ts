@@ -6,43 +6,19 @@
  * using the library API type-checked against the installed packages. Then the
  * release flow: `changeset version` on a copy of the workspace manifests.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packPackages, repo, run } from './helpers.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'step4-consumer-'));
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');
 
-const execFileAsync = promisify(execFile);
-
-/**
- * Run a command without blocking this thread (a long synchronous child would
- * starve vitest's worker RPC); fail with its output.
- */
-async function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, FORCE_COLOR: '0', npm_config_fund: 'false', npm_config_audit: 'false' },
-    });
-    return stdout;
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (${err.code}):\n${err.stdout}\n${err.stderr}`);
-  }
-}
-
 beforeAll(async () => {
   mkdirSync(tarballs, { recursive: true });
-  for (const dir of readdirSync(join(repo, 'packages'))) await run('pnpm', ['pack', '--pack-destination', tarballs], join(repo, 'packages', dir));
+  await packPackages(tarballs);
   await run('npm', ['pack', '--pack-destination', tarballs], join(repo, 'examples', 'vol-parity'));
   mkdirSync(project);
   const deps: Record<string, string> = {};
