@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closest, editDistance } from '@step4/core';
 import { configJsonSchema } from '../src/config.js';
-import { step4 } from './helpers.js';
+import { step4Async } from './helpers.js';
 
 const stableJson = (v: unknown) => `${JSON.stringify(v, null, 1)}\n`;
 
@@ -44,7 +44,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(shipped).toBe(stableJson(configJsonSchema()));
   });
 
-  it('loads a plugin by relative path, extends and replaces grids, applies run options', () => {
+  it('loads a plugin by relative path, extends and replaces grids, applies run options', async () => {
     // The plugin imports @step4/core, so it lives inside this package's folder tree where Node resolves it.
     const dir = packageTmp();
     writeFileSync(join(dir, 'tilt.mjs'), localFamily);
@@ -60,7 +60,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
         options: { seed: 7, bootstrapSamples: 100 },
       }),
     );
-    const c = step4(['candidates', '--json'], dir);
+    const c = await step4Async(['candidates', '--json'], dir);
     expect(c.code, c.stderr).toBe(0);
     const names = JSON.parse(c.stdout).map((x: { name: string }) => x.name);
     expect(names).toContain('tilt_b');
@@ -68,12 +68,12 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(names.filter((n: string) => n.startsWith('heuristic_'))).toEqual(['heuristic_custom']);
     expect(names.some((n: string) => n.startsWith('ml_rf'))).toBe(false);
     expect(names.slice(-2)).toEqual(['tilt_a', 'tilt_b']);
-    const f = JSON.parse(step4(['families', '--json'], dir).stdout).find(
+    const f = JSON.parse((await step4Async(['families', '--json'], dir)).stdout).find(
       (x: { name: string }) => x.name === 'tilt',
     );
     expect(f.source).toBe('./tilt.mjs');
     const out = join(dir, 'out');
-    const r = step4(
+    const r = await step4Async(
       ['optimize', '--objective', 'return', '--out-dir', out, '--quiet', '--no-chart', '--jobs', '2'],
       dir,
     );
@@ -83,7 +83,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(s.meta.bootstrap_samples).toBe(100);
     expect(s.candidates.find((x: { name: string }) => x.name === 'tilt_b').config.max_gross).toBe(1.1);
     // An explicit flag wins over the config.
-    const r2 = step4(
+    const r2 = await step4Async(
       ['optimize', '--objective', 'return', '--out-dir', out, '--quiet', '--no-chart', '--seed', '9'],
       dir,
     );
@@ -141,9 +141,9 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
       { grids: { heuristic: { extend: [{ name: 'h_g', max_gross: 'high' }] } } },
       /field grids\.heuristic\.extend\.0\.max_gross: candidate h_g: max_gross must be a number/,
     ],
-  ])('rejects a bad config with one line naming the field: %j', (config, message) => {
+  ])('rejects a bad config with one line naming the field: %j', async (config, message) => {
     const dir = project({ 'step4.config.json': JSON.stringify(config) });
-    const r = step4(['candidates'], dir);
+    const r = await step4Async(['candidates'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(message);
@@ -162,7 +162,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(closest('x', names)).toBeUndefined();
   });
 
-  it.each(['step4.config.ts', 'step4.config.mjs'])('reads %s from the working directory', (file) => {
+  it.each(['step4.config.ts', 'step4.config.mjs'])('reads %s from the working directory', async (file) => {
     const dir = packageTmp();
     const ts = file.endsWith('.ts') ? ': { plugins: string[]; options: { seed: number } }' : '';
     writeFileSync(
@@ -170,7 +170,7 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
       `const config${ts} = { plugins: [], options: { seed: 5 } };\nexport default config;\n`,
     );
     const out = join(dir, 'o');
-    const r = step4(
+    const r = await step4Async(
       ['optimize', '--objective', 'return', '--out-dir', out, '--quiet', '--no-chart', '--jobs', '1'],
       dir,
     );
@@ -178,28 +178,28 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(JSON.parse(readFileSync(join(out, 'backtest/step4_summary.json'), 'utf8')).meta.seed).toBe(5);
   });
 
-  it('rejects a plugin built for another core API major', () => {
+  it('rejects a plugin built for another core API major', async () => {
     const dir = packageTmp();
     writeFileSync(join(dir, 'old.mjs'), localFamily.replace('coreApi: CORE_API_VERSION', 'coreApi: 0'));
     writeFileSync(join(dir, 'step4.config.json'), JSON.stringify({ plugins: ['./old.mjs'] }));
-    const r = step4(['families'], dir);
+    const r = await step4Async(['families'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/family tilt targets core API 0; this @step4\/core [0-9.]+ supports API 2/);
   });
 
-  it('never loads code a config does not name', () => {
+  it('never loads code a config does not name', async () => {
     const dir = project({
       'tilt.mjs': 'throw new Error("must not run")',
       'node_modules/evil/index.js': 'throw new Error("must not run")',
     });
-    const r = step4(['families', '--json'], dir);
+    const r = await step4Async(['families', '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).map((f: { name: string }) => f.name)).not.toContain('tilt');
   });
 
-  it('new-family scaffolds a package that uses defineFamily and the conformance kit', () => {
+  it('new-family scaffolds a package that uses defineFamily and the conformance kit', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'step4-new-')), 'fam');
-    const r = step4(['new-family', 'carry_trade', '--dir', dir]);
+    const r = await step4Async(['new-family', 'carry_trade', '--dir', dir]);
     expect(r.code, r.stderr).toBe(0);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg.peerDependencies['@step4/core']).toMatch(/^\^\d+\.\d+\.\d+$/);
@@ -207,6 +207,6 @@ describe('step4.config (issue: plugins and configurable grids)', () => {
     expect(readFileSync(join(dir, 'test/conformance.test.js'), 'utf8')).toContain(
       'runConformance(carryTradeFamily())',
     );
-    expect(step4(['new-family', 'Bad-Name', '--dir', join(dir, 'x')]).code).toBe(2);
+    expect((await step4Async(['new-family', 'Bad-Name', '--dir', join(dir, 'x')])).code).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { readParquetTable } from '@step4/report';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { step4, step4Async } from './helpers.js';
+import { step4Async } from './helpers.js';
 
 const OBJECTIVE_DIRS = ['return', 'balanced', 'calmar', 'robust'];
 let work: string;
@@ -311,7 +311,7 @@ describe('other commands', () => {
   });
 
   it('step4 families lists the registered families and their grids', async () => {
-    const r = step4(['families']);
+    const r = await step4Async(['families']);
     expect(r.code).toBe(0);
     for (const name of [
       'static',
@@ -324,7 +324,7 @@ describe('other commands', () => {
     ])
       expect(r.stdout).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`, 'm'));
     expect(r.stdout).toContain('59 candidates in all');
-    const j = JSON.parse(step4(['families', '--json']).stdout);
+    const j = JSON.parse((await step4Async(['families', '--json'])).stdout);
     expect(j.map((f: { name: string }) => f.name)).toEqual([
       'static',
       'heuristic',

@@ -19,7 +19,10 @@ function project(config?: unknown): string {
   cpSync(fixture, dir, { recursive: true });
   // The plugin imports @step4/core like an installed package would.
   mkdirSync(join(dir, 'node_modules', '@step4'), { recursive: true });
-  symlinkSync(fileURLToPath(new URL('../../core', import.meta.url)), join(dir, 'node_modules', '@step4', 'core'));
+  symlinkSync(
+    fileURLToPath(new URL('../../core', import.meta.url)),
+    join(dir, 'node_modules', '@step4', 'core'),
+  );
   if (config !== undefined) writeFileSync(join(dir, 'step4.config.json'), JSON.stringify(config));
   return dir;
 }

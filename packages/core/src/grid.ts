@@ -25,3 +25,25 @@ export function lookbackLeverageGrid<T>(
 ): T[] {
   return lookbacks.flatMap((L) => leverageCaps.map((G) => make(`${method}_lb${L}_g${gridLabel(G)}`, L, G)));
 }
+
+/*
+ * Reference fields: every reference candidate config carries `static_w` and
+ * `dd_penalty`, also for families that do not use them. A family that keeps
+ * the reference's configs (and so the reports that print them) byte-identical
+ * declares them with these specs.
+ */
+export const UNUSED_STATIC_W = {
+  type: 'number',
+  default: 0.5,
+  min: 0,
+  max: 1,
+  description: 'Reference field, not used by this family.',
+} as const;
+
+export const UNUSED_DD_PENALTY = {
+  type: 'number',
+  default: 0,
+  min: 0,
+  max: 1e6,
+  description: 'Reference field, not used by this family.',
+} as const;
