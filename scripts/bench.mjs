@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mlRfFamily } from '../packages/candidates-ml/dist/index.js';
 import { builtinGrid, builtinRegistry } from '../packages/cli/dist/index.js';
-import { DEFAULT_RUN_OPTIONS, familyDecisions, prepareRun, runAll } from '../packages/core/dist/index.js';
-import { referencePanel } from '../packages/core/dist/testing/index.js';
+import { DEFAULT_RUN_OPTIONS, familyDecisions, prepareRun } from '../packages/core/dist/index.js';
+import { referencePanel, syntheticPanel } from '../packages/core/dist/testing/index.js';
+import { runStep4 } from '../packages/engine/dist/index.js';
+import { BUILTIN_FAMILIES } from '../packages/cli/dist/builtin.js';
 import { forestEngine, tfReady } from '../packages/models/dist/index.js';
-import { referenceRobustness } from '../packages/robustness/dist/index.js';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn, repeat = 3) {
@@ -54,7 +55,7 @@ const f = 17;
 const n = 48;
 const X = prepared.table.features.slice(0, n * f);
 const y = Int32Array.from({ length: n }, (_, i) =>
-  prepared.table.retA[i + 1] > prepared.table.retB[i + 1] ? 1 : 0,
+  prepared.table.returns[0][i + 1] > prepared.table.returns[1][i + 1] ? 1 : 0,
 );
 const xNew = prepared.table.features.slice(n * f, (n + 1) * f);
 const params = {
@@ -116,14 +117,55 @@ console.log(
 );
 console.log('(scikit-learn re-seeded reaches correlation 0.955-0.967, mean abs diff 0.026-0.029)');
 
-const probe = referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 });
-const inProcess = await time(() => {
-  const registry = builtinRegistry();
-  return runAll(builtinGrid(registry), registry, prepared, probe);
-}, 1);
+// N sleeves: the whole pipeline in process (runStep4, no files), built-in grid for the sleeves.
+const data = (f) => new URL(`../packages/cli/data/${f}`, import.meta.url).pathname;
+const tableOf = (panel, s) => ({
+  name: panel.names[s],
+  source: `synthetic:${panel.names[s]}`,
+  sha256: '',
+  months: panel.monthEnds.map((m) => m.slice(0, 7)),
+  ret: panel.returns[s],
+});
+const synthetic8 = syntheticPanel({ months: 300, seed: 8, sleeves: 8 });
+const universes = [
+  [
+    'N = 2 embedded (spyqqq, btceth)',
+    ['spyqqq', 'btceth'].map((n) => ({ name: n, path: data(`sleeve_${n}_monthly.csv`) })),
+  ],
+  [
+    'N = 4 embedded (spy, qqq, btc, eth)',
+    ['spy', 'qqq', 'btc', 'eth'].map((n) => ({ name: n, path: data(`sleeve_${n}_monthly.csv`) })),
+  ],
+  [
+    'N = 8 synthetic, 300 months',
+    synthetic8.names.map((n, s) => ({ name: n, table: tableOf(synthetic8, s) })),
+  ],
+];
 console.log(
-  `\nrun-all in process, one thread (${grid.length} candidates, 4 objectives, 1200 bootstrap samples): ${(inProcess / 1000).toFixed(2)} s`,
+  `\nrun-all in process (runStep4, --jobs ${cpus().length}, 1200 bootstrap samples, no files written)`,
 );
+console.log(
+  'universe                               candidates  path months  wall s   us per candidate-month   ratio to N = 2   N / 2',
+);
+let base;
+for (const [label, sleeves] of universes) {
+  let result;
+  const ms = await time(async () => {
+    result = await runStep4({
+      sleeves,
+      families: BUILTIN_FAMILIES,
+      grid: (registry, universe) => builtinGrid(registry, universe),
+      jobs: cpus().length,
+    });
+  }, 1);
+  const months = result.evaluated[0].path.monthEnds.length;
+  const perCandidateMonth = (ms * 1000) / (result.evaluated.length * months);
+  base ??= perCandidateMonth;
+  const n = sleeves.length;
+  console.log(
+    `${label.padEnd(39)}${String(result.evaluated.length).padStart(10)}${String(months).padStart(13)}${(ms / 1000).toFixed(2).padStart(8)}${perCandidateMonth.toFixed(1).padStart(25)}${(perCandidateMonth / base).toFixed(2).padStart(17)}${(n / 2).toFixed(1).padStart(8)}`,
+  );
+}
 
 const out = mkdtempSync(join(tmpdir(), 'step4-bench-'));
 const bin = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname;

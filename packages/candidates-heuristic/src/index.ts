@@ -40,7 +40,7 @@ export function riskAdjustedScore(r: Float64Array, ddPenalty: number): number {
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (r[i] - m) * (r[i] - m);
   const sd = Math.sqrt(ss / n);
-  // Max drawdown of prod(1 + r), starting at 1 + r0 (spec section 5).
+  // Max drawdown of prod(1 + r), starting at 1 + r0 (docs/model/metrics.md).
   let value = 1;
   let peak = Number.NEGATIVE_INFINITY;
   let worst = 0;
@@ -62,18 +62,41 @@ export function softmaxWeightA(scoreA: number, scoreB: number): number {
   return eA / (eA + eB);
 }
 
+/**
+ * Softmax of N scores at temperature 0.35, computed stably; conf is how far
+ * the largest weight is above equal weight, scaled to [0, 1].
+ */
+export function softmaxWeights(scores: readonly number[]): { w: number[]; conf: number } {
+  const n = scores.length;
+  const z = scores.map((x) => x / 0.35);
+  const top = Math.max(...z);
+  const e = z.map((x) => Math.exp(x - top));
+  let total = 0;
+  for (const x of e) total += x;
+  const w = e.map((x) => x / total);
+  return { w, conf: Math.min(1, Math.max(0, (Math.max(...w) - 1 / n) / (1 - 1 / n))) };
+}
+
 export function decideHeuristic(ctx: DecisionContext, config: HeuristicConfig) {
   const h = ctx.history;
   const L = config.lookback;
   const from = Math.max(0, h.length - L);
-  if (h.length - from < 2) return { wRaw: 0.5, conf: 0 };
-  const sA = riskAdjustedScore(h.retA.subarray(from), config.dd_penalty);
-  const sB = riskAdjustedScore(h.retB.subarray(from), config.dd_penalty);
-  const wRaw = softmaxWeightA(sA, sB);
-  return { wRaw, conf: Math.abs(wRaw - 0.5) * 2 };
+  const n = h.returns.length;
+  if (h.length - from < 2) return { wRaw: n === 2 ? 0.5 : h.returns.map(() => 1 / n), conf: 0 };
+  if (n === 2) {
+    // The reference's two-sleeve form, bit for bit.
+    const sA = riskAdjustedScore(h.returns[0].subarray(from), config.dd_penalty);
+    const sB = riskAdjustedScore(h.returns[1].subarray(from), config.dd_penalty);
+    const wRaw = softmaxWeightA(sA, sB);
+    return { wRaw, conf: Math.abs(wRaw - 0.5) * 2 };
+  }
+  const { w, conf } = softmaxWeights(
+    h.returns.map((r) => riskAdjustedScore(r.subarray(from), config.dd_penalty)),
+  );
+  return { wRaw: w, conf };
 }
 
-/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
+/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (docs/model/families.md). */
 function grid(candidate: CandidateBuilder<typeof HEURISTIC_PARAMS>) {
   return lookbackLeverageGrid('heuristic', [3, 6, 12], [1.0, 1.15, 1.3], (name, L, G) =>
     candidate(name, {
@@ -90,7 +113,7 @@ function grid(candidate: CandidateBuilder<typeof HEURISTIC_PARAMS>) {
   );
 }
 
-/** Rolling Sharpe-minus-drawdown score allocator (spec section 4, "heuristic"). */
+/** Rolling Sharpe-minus-drawdown score allocator (docs/model/families.md, "heuristic"). */
 export const heuristicFamily = () =>
   defineFamily({
     meta: {
@@ -101,6 +124,7 @@ export const heuristicFamily = () =>
         "Softmax of each sleeve's rolling mean/std minus dd_penalty x max drawdown over the lookback.",
     },
     params: HEURISTIC_PARAMS,
+    sleeves: { min: 2 },
     minHistoryMonths: 2,
     defaultGrid: grid,
     decide: decideHeuristic,

@@ -2,10 +2,14 @@ import { runConformance, syntheticPanel } from '@step4/core/testing';
 import { describe, expect, it } from 'vitest';
 import { heuristicFamily, riskAdjustedScore, softmaxWeightA } from '../src/index.js';
 
-describe('heuristic family (spec section 4)', () => {
+describe('heuristic family (docs/model/families.md)', () => {
   it('passes the core conformance kit', async () => {
     const report = await runConformance(heuristicFamily());
-    expect(report.checks.filter((c) => c.check === 'no-look-ahead').length).toBe(9 * 3);
+    // 9 candidates on the three two-sleeve panels and the two four-sleeve panels.
+    expect(report.checks.filter((c) => c.check === 'no-look-ahead').length).toBe(9 * 5);
+    expect(
+      report.checks.filter((c) => c.check === 'no-look-ahead' && c.panel.includes('4 sleeves')).length,
+    ).toBe(9 * 2);
   });
 
   it('also conforms with a short minimum history and an odd lookback', async () => {

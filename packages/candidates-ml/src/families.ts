@@ -13,12 +13,24 @@ import {
   forestClass1,
   type ForestEngineName,
   forestEngine,
+  bestSleeve,
+  forestSleeveProba,
   logisticPredictBatch,
+  meanVarianceSimplex,
+  multinomialPredictBatchExact,
   panelFromContext,
   ridgePredictBatch,
   stepWindows,
 } from '@step4/models';
-import { HOLD, binDecision, binLabel, meanVarianceDecision } from './policies.js';
+import {
+  HOLD,
+  binDecision,
+  binLabel,
+  holdN,
+  meanVarianceDecision,
+  meanVarianceDecisionN,
+  sleeveProbabilityDecision,
+} from './policies.js';
 import { PACKAGE_VERSION, UNUSED_DD_PENALTY, UNUSED_STATIC_W } from './reference-fields.js';
 
 const LOOKBACK = {
@@ -52,7 +64,7 @@ export const ML_DUAL_RIDGE_PARAMS = {
 /** The config of every ML family (they declare the same keys and value types). */
 export type MlConfig = FamilyConfig<typeof ML_PARAMS>;
 
-/** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (spec section 7). */
+/** The reference ML grid of one method: lookback 24, 36, 48 x max gross 1.0, 1.15, 1.30 (docs/model/families.md). */
 export function mlGrid(
   candidate: CandidateBuilder<typeof ML_PARAMS>,
   method: string,
@@ -94,6 +106,7 @@ function batchedFamily<const P extends ParamSchema>(
   return defineFamily({
     meta: { name, version: PACKAGE_VERSION, coreApi: 2, description },
     params,
+    sleeves: { min: 2 },
     minHistoryMonths: 25,
     ...extra,
     defaultGrid: grid,
@@ -110,17 +123,32 @@ function batchedFamily<const P extends ParamSchema>(
 export const mlDualRidgeFamily = () =>
   batchedFamily(
     'ml_dual_ridge',
-    "Two ridge regressions (alpha 1.5) predict both sleeves' next-month returns; mean-variance weight with risk aversion max(0.8, dd_penalty).",
+    'One ridge regression per sleeve (alpha 1.5) predicts its next-month return; long-only mean-variance weights with risk aversion max(0.8, dd_penalty).',
     ML_DUAL_RIDGE_PARAMS,
     (candidate) => mlGrid(candidate, 'ml_dual_ridge', 2.5),
     (c) => `${c.lookback}|${c.dd_penalty}`,
     async (panel, steps, config) => {
-      const out: Decision[] = steps.map(() => HOLD);
+      const k = panel.returns.length;
+      const out: Decision[] = steps.map(() => (k === 2 ? HOLD : holdN(k)));
       const w = stepWindows(panel, steps, config.lookback);
       if (w.trained.length === 0) return out;
-      const [muA, muB] = await ridgePredictBatch(w.batch, [w.targetA, w.targetB], 1.5);
+      if (k === 2) {
+        const [muA, muB] = await ridgePredictBatch(w.batch, [w.targetA, w.targetB], 1.5);
+        w.trained.forEach((t, j) => {
+          out[t.k] = meanVarianceDecision(panel, t.step, config, muA[j], muB[j]);
+        });
+        return out;
+      }
+      // One ridge per sleeve, then the exact long-only mean-variance weights.
+      const mu = await ridgePredictBatch(w.batch, [...w.targets], 1.5);
       w.trained.forEach((t, j) => {
-        out[t.k] = meanVarianceDecision(panel, t.step, config, muA[j], muB[j]);
+        out[t.k] = meanVarianceDecisionN(
+          panel,
+          t.step,
+          config,
+          mu.map((m) => m[j]),
+          meanVarianceSimplex,
+        );
       });
       return out;
     },
@@ -130,14 +158,34 @@ export const mlDualRidgeFamily = () =>
 export const mlLrFamily = () =>
   batchedFamily(
     'ml_lr',
-    'Balanced L2 logistic regression (C = 1) of "A beats B next month"; weight = P(all A).',
+    'Balanced L2 logistic regression (C = 1; multinomial for more than two sleeves) of "which sleeve returns most next month"; weights = its probabilities.',
     ML_PARAMS,
     (candidate) => mlGrid(candidate, 'ml_lr', 0.8),
     (c) => `${c.lookback}`,
     async (panel, steps, config) => {
-      const out: Decision[] = steps.map(() => HOLD);
+      const k = panel.returns.length;
+      const out: Decision[] = steps.map(() => (k === 2 ? HOLD : holdN(k)));
       const w = stepWindows(panel, steps, config.lookback);
       if (w.trained.length === 0) return out;
+      if (k > 2) {
+        // Multinomial logistic regression on "which sleeve has the highest next return" (ties: the last).
+        // Newton in float64 with Cholesky solves on the CPU: the TensorFlow.js path (multinomialPredictBatch,
+        // float32 conjugate gradients + refinement, agreeing within 3e-13) needs about as many CG steps
+        // as unknowns (151 for four sleeves, 632 for eight) and is 8x slower already at four sleeves.
+        const labels = Int32Array.from(w.targets[0], (_, i) =>
+          bestSleeve(
+            w.targets.map((t) => t[i]),
+            'last',
+          ),
+        );
+        // Let the event loop turn before a long synchronous solve (timers, worker messages).
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        const p = multinomialPredictBatchExact(w.batch, labels, k, 1.0);
+        w.trained.forEach((t, j) => {
+          out[t.k] = sleeveProbabilityDecision(p.subarray(j * k, (j + 1) * k));
+        });
+        return out;
+      }
       const labels = Uint8Array.from(w.targetA, (a, i) => binLabel(a, w.targetB[i]));
       const p = await logisticPredictBatch(w.batch, labels, 1.0);
       w.trained.forEach((t, j) => {
@@ -164,15 +212,34 @@ export const mlRfFamily = (options: ForestFamilyOptions = {}) => {
   };
   return batchedFamily(
     'ml_rf',
-    `Random forest (220 trees, depth 4, min leaf 4, balanced_subsample; ${engine.name} engine) of "A beats B next month".`,
+    `Random forest (220 trees, depth 4, min leaf 4, balanced_subsample; ${engine.name} engine) of "which sleeve returns most next month".`,
     ML_PARAMS,
     (candidate) => mlGrid(candidate, 'ml_rf', 0.8),
     (c, seed) => `${c.lookback}|${seed}|${engine.name}`,
-    async (panel, steps, config, seed) =>
-      steps.map((step) => {
+    async (panel, steps, config, seed) => {
+      const k = panel.returns.length;
+      if (k > 2) {
+        // An N-class forest on "which sleeve has the highest next return" (ties: the last).
+        return steps.map((step) => {
+          const p = forestSleeveProba(
+            engine,
+            panel,
+            step,
+            config.lookback,
+            (next) => bestSleeve(next, 'last'),
+            {
+              ...forest,
+              seed,
+            },
+          );
+          return p ? sleeveProbabilityDecision(p) : holdN(k);
+        });
+      }
+      return steps.map((step) => {
         const r = forestClass1(engine, panel, step, config.lookback, binLabel, { ...forest, seed });
         return r ? binDecision(r.p1) : HOLD;
-      }),
+      });
+    },
     { usesRandomness: true },
   );
 };

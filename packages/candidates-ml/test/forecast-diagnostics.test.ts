@@ -23,7 +23,7 @@ describe('ml_dual_ridge forecast diagnostics', () => {
         const labelled = minHistory + k - 1;
         if (labelled < 24) {
           expect([muA[k], muB[k]], `month ${k}`).toEqual([Number.NaN, Number.NaN]);
-          expect([path.policyWRaw[k], path.policyConf[k]]).toEqual([HOLD.wRaw, HOLD.conf]);
+          expect([path.policyWRaw[0][k], path.policyConf[k]]).toEqual([HOLD.wRaw, HOLD.conf]);
         } else {
           expect(Number.isFinite(muA[k]) && Number.isFinite(muB[k]), `month ${k}`).toBe(true);
         }

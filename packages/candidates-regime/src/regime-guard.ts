@@ -2,6 +2,7 @@ import {
   type CandidateBuilder,
   type Decision,
   type DecisionContext,
+  InputError,
   defineFamily,
   type FamilyConfig,
 } from '@step4/core/contract';
@@ -18,6 +19,14 @@ export const REGIME_GUARD_PARAMS = {
     description: 'Momentum window (at least 3 is used).',
   },
   dd_penalty: UNUSED_DD_PENALTY,
+  // Optional: two-sleeve configs stay the reference's (no `risky_sleeve` key unless set).
+  risky_sleeve: {
+    type: 'string',
+    optional: true,
+    default: '',
+    pattern: '([a-z][a-z0-9_]*)?',
+    description: 'The sleeve whose momentum and volatility drive risk-off (empty: the last sleeve).',
+  },
 } as const;
 
 export type RegimeGuardConfig = FamilyConfig<typeof REGIME_GUARD_PARAMS>;
@@ -42,12 +51,21 @@ function percentileInPlace(x: Float64Array, n: number, q: number): number {
 }
 
 /**
- * Threshold guard on sleeve B (spec section 4, "regime_guard"): when B's
+ * Threshold guard on sleeve B (docs/model/families.md, "regime_guard"): when B's
  * momentum is below its 35th percentile and its volatility above its 60th,
  * rotate towards A (w = 0.75), else hold mostly B (w = 0.15).
  */
 export function decideRegimeGuard(ctx: DecisionContext, config: RegimeGuardConfig): Decision {
-  const hb = ctx.history.retB;
+  const names = ctx.sleeveNames;
+  const riskySleeve = config.risky_sleeve ?? '';
+  const risky = riskySleeve === '' ? names.length - 1 : names.indexOf(riskySleeve);
+  if (risky < 0) {
+    throw new InputError(
+      `candidate ${config.name}: risky_sleeve ${riskySleeve} is not a sleeve (${names.join(', ')})`,
+      { field: 'risky_sleeve' },
+    );
+  }
+  const hb = ctx.history.returns[risky];
   const n = hb.length;
   const lb = Math.max(3, config.lookback);
   let momNow = 0;
@@ -73,13 +91,16 @@ export function decideRegimeGuard(ctx: DecisionContext, config: RegimeGuardConfi
   const momTh = nMom >= 6 ? percentileInPlace(momSeries, nMom, 35) : 0;
   const volTh = nVol >= 6 ? percentileInPlace(volSeries, nVol, 60) : Math.max(volNow, 0.06);
   const riskOff = momNow < momTh && volNow > volTh;
-  return {
-    wRaw: riskOff ? 0.75 : 0.15,
-    conf: Math.min(1, Math.abs(momNow - momTh) / Math.max(volTh, 1e-6)),
-  };
+  const conf = Math.min(1, Math.abs(momNow - momTh) / Math.max(volTh, 1e-6));
+  const sleeves = names.length;
+  // Two sleeves with B risky: the reference's scalar w_A.
+  if (sleeves === 2 && risky === 1) return { wRaw: riskOff ? 0.75 : 0.15, conf };
+  // The risky sleeve gets 0.25 risk-off and 0.85 risk-on; the others share the rest equally.
+  const riskyWeight = riskOff ? 0.25 : 0.85;
+  return { wRaw: names.map((_, s) => (s === risky ? riskyWeight : (1 - riskyWeight) / (sleeves - 1))), conf };
 }
 
-/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (spec section 7). */
+/** The reference grid: L in 3, 6, 12 and max gross G in 1.0, 1.15, 1.30 (docs/model/families.md). */
 function grid(candidate: CandidateBuilder<typeof REGIME_GUARD_PARAMS>) {
   return lookbackLeverageGrid('regime_guard', [3, 6, 12], [1.0, 1.15, 1.3], (name, L, G) =>
     candidate(name, {
@@ -101,9 +122,11 @@ export const regimeGuardFamily = () =>
       name: 'regime_guard',
       version: PACKAGE_VERSION,
       coreApi: 2,
-      description: 'Threshold risk-off guard on the second sleeve that rotates towards the first.',
+      description:
+        'Threshold risk-off guard on a risky sleeve (default the last) that rotates towards the others.',
     },
     params: REGIME_GUARD_PARAMS,
+    sleeves: { min: 2 },
     minHistoryMonths: 0,
     defaultGrid: grid,
     decide: decideRegimeGuard,

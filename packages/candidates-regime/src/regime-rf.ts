@@ -9,8 +9,10 @@ import { lookbackLeverageGrid } from '@step4/core/grid';
 import {
   DecisionCache,
   type ForestEngineName,
+  bestSleeve,
   forestClass1,
   forestEngine,
+  forestSleeveProba,
   panelFromContext,
 } from '@step4/models';
 import { PACKAGE_VERSION, UNUSED_DD_PENALTY, UNUSED_STATIC_W } from './reference-fields.js';
@@ -45,7 +47,7 @@ export interface RegimeRfOptions {
 }
 
 /**
- * regime_rf decisions (spec section 4): a forest classifies "B beats A next
+ * regime_rf decisions (docs/model/families.md): a forest classifies "B beats A next
  * month" (class 1); w_raw = 1 - P(B), conf = |P(B) - 0.5| * 2. Unlike the
  * reference, the unlabelled last history row is not trained on (section 10).
  */
@@ -58,17 +60,35 @@ export function regimeRfDecisions(
 ): Decision[] {
   const engine = forestEngine(engineName);
   const params = { ...REGIME_RF_FOREST, seed };
+  const n = panel.returns.length;
+  if (n > 2) {
+    // "Which sleeve is favoured next month", N classes; an exact tie labels the first tied sleeve.
+    const hold: Decision = Object.freeze({ wRaw: panel.returns.map(() => 1 / n), conf: 0 });
+    return steps.map((step) => {
+      const p = forestSleeveProba(
+        engine,
+        panel,
+        step,
+        config.lookback,
+        (next) => bestSleeve(next, 'first'),
+        params,
+      );
+      if (!p) return hold;
+      const top = Math.max(...p);
+      return { wRaw: Array.from(p), conf: Math.min(1, Math.max(0, (top - 1 / n) / (1 - 1 / n))) };
+    });
+  }
   const bFavoured = (nextA: number, nextB: number): 0 | 1 => (nextB > nextA ? 1 : 0);
   return steps.map((step) => {
     const r = forestClass1(engine, panel, step, config.lookback, bFavoured, params);
     if (!r) return HOLD;
-    // P(B) = 0.5 when class 1 never appeared in training (spec section 4).
+    // P(B) = 0.5 when class 1 never appeared in training (docs/model/families.md).
     const pB = r.classes === 1 && r.p1 === 0 ? 0.5 : r.p1;
     return { wRaw: 1 - pB, conf: Math.min(1, Math.max(0, Math.abs(pB - 0.5) * 2)) };
   });
 }
 
-/** The reference grid: the ML grid of spec section 7 (dd_penalty 0.8). */
+/** The reference grid: the ML grid of docs/model/families.md (dd_penalty 0.8). */
 function grid(candidate: CandidateBuilder<typeof REGIME_RF_PARAMS>) {
   return lookbackLeverageGrid('regime_rf', [24, 36, 48], [1.0, 1.15, 1.3], (name, L, G) =>
     candidate(name, {
@@ -91,9 +111,10 @@ export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
       name: 'regime_rf',
       version: PACKAGE_VERSION,
       coreApi: 2,
-      description: `Random-forest regime classifier (260 trees, depth 4, min leaf 3; ${engine} engine): is next month B's?`,
+      description: `Random-forest regime classifier (260 trees, depth 4, min leaf 3; ${engine} engine): which sleeve is favoured next month?`,
     },
     params: REGIME_RF_PARAMS,
+    sleeves: { min: 2 },
     minHistoryMonths: 25,
     usesRandomness: true,
     defaultGrid: grid,

@@ -27,9 +27,16 @@ export interface FamilyCheck {
   readonly result: ConformanceResult;
 }
 
-/** The full check: the family's configured candidates on the embedded data and a seeded synthetic panel. */
+/**
+ * The full check: the family's configured candidates on the embedded data, a
+ * seeded synthetic panel, and a four-sleeve one (skipped for two-sleeve families).
+ */
 const FULL: ConformanceOptions = {
-  panels: [referencePanel(), syntheticPanel({ months: 96, seed: 7 })],
+  panels: [
+    referencePanel(),
+    syntheticPanel({ months: 96, seed: 7 }),
+    syntheticPanel({ months: 72, seed: 7, sleeves: 4 }),
+  ],
   // A spread of the grid (first and last included): the checks are per candidate, and ML grids are costly.
   maxCandidates: 4,
 };

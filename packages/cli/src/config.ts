@@ -1,18 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type CandidateConfig,
   type CandidateFamily,
-  FamilyRegistry,
+  type FamilyRegistry,
   InputError,
+  type SleeveUniverse,
   assertFamily,
   buildCandidate,
   isInputError,
 } from '@step4/core';
+import { type FamilyReference, exportedDefault, familiesOf, loadFamilies } from '@step4/engine';
 import { z } from 'zod';
-import { builtinGrid, builtinRegistry } from './builtin.js';
+import { BUILTIN_FAMILIES, builtinGrid } from './builtin.js';
 import { configRunOptionsShape } from './options.js';
 
 /**
@@ -82,9 +84,11 @@ export const configSchema = z
       .object({
         sleeves: z
           .array(sleeve)
-          .length(2)
+          .min(2)
           .optional()
-          .describe('The two sleeve tables (paths relative to this file); the first is sleeve A.'),
+          .describe(
+            'The sleeve tables (two or more; paths relative to this file), in order: the first is sleeve A of a two-sleeve run.',
+          ),
       })
       // Every other run option comes from the one definition the command-line flags use too.
       .extend(configRunOptionsShape)
@@ -130,25 +134,6 @@ function formatIssue(file: string, issue: z.core.$ZodIssue): string {
   return `${file}: field ${field}: ${issue.message}`;
 }
 
-/**
- * A module's default export. A TypeScript file in a CommonJS project is
- * compiled to CommonJS, and `import()` of it gives `{ default: { default: x } }`
- * (plus `__esModule`): unwrap that one level too.
- */
-function exportedDefault(mod: unknown): unknown {
-  const m = mod as Record<string, unknown> | null;
-  const first = m && typeof m === 'object' && 'default' in m ? m.default : m;
-  const f = first as Record<string, unknown> | null;
-  if (
-    f &&
-    typeof f === 'object' &&
-    'default' in f &&
-    Object.keys(f).every((k) => k === 'default' || k === '__esModule')
-  )
-    return f.default;
-  return first;
-}
-
 async function importModule(file: string): Promise<unknown> {
   if (file.endsWith('.ts')) {
     // TypeScript configs and plugins are loaded through tsx's loader, only when one is used.
@@ -186,38 +171,6 @@ export function parseConfig(raw: unknown, file: string): Step4Config {
       field: parsed.error.issues[0].path.join('.'),
     });
   return parsed.data;
-}
-
-/**
- * The families a plugin module exports: default or `families`, each a family,
- * a factory or an array of them. Factories get the config's options for the
- * plugin; a plain family object cannot take options.
- */
-function familiesOf(mod: Record<string, unknown>, source: string, options?: unknown): CandidateFamily[] {
-  const inner = exportedDefault(mod) as Record<string, unknown> | undefined;
-  const exported = mod.default !== undefined ? inner : (mod.families ?? mod.family);
-  if (exported === undefined) {
-    throw new InputError(
-      `plugin ${source}: exports no family (expected a default export made by defineFamily, a factory, or an array of them)`,
-    );
-  }
-  const list = Array.isArray(exported) ? exported : [exported];
-  return list.map((f) => {
-    let family: unknown = f;
-    if (typeof f === 'function') {
-      try {
-        family = (f as (options?: unknown) => unknown)(options);
-      } catch (e) {
-        throw new InputError(`plugin ${source}: its factory refused the options (${oneLine(e)})`);
-      }
-    } else if (options !== undefined) {
-      throw new InputError(
-        `plugin ${source}: exports a family object, not a factory, so it takes no options`,
-      );
-    }
-    assertFamily(family, `plugin ${source}`);
-    return family;
-  });
 }
 
 function oneLine(e: unknown): string {
@@ -277,40 +230,89 @@ function resolvePlugin(specifier: string, dir: string): string {
   }
 }
 
+/** Cached configs by file: a worker resolves every plugin entry of the same config once. */
+const configCache = new Map<string, Promise<LoadedConfig>>();
+
+/**
+ * A family reference's factory for one plugin entry of a config (run in every
+ * thread that loads the families): resolves the entry relative to the config
+ * file, imports it (TypeScript through tsx) and returns its families. One
+ * path for the main thread and the workers, so they always agree.
+ */
+export async function configPlugin(options: {
+  configFile: string;
+  index: number;
+}): Promise<CandidateFamily[]> {
+  let pending = configCache.get(options.configFile);
+  if (!pending) {
+    pending = loadConfig(options.configFile);
+    configCache.set(options.configFile, pending);
+  }
+  const loaded = await pending;
+  const i = options.index;
+  const entry = loaded.config.plugins[i];
+  const where = `${loaded.file}: field plugins.${i}: `;
+  try {
+    if (typeof entry === 'object' && !Array.isArray(entry)) {
+      assertFamily(entry, pluginSource(loaded, i));
+      return [entry];
+    }
+    const [specifier, pluginOptions] = typeof entry === 'string' ? [entry, undefined] : entry;
+    const file = resolvePlugin(specifier, loaded.dir);
+    if (!existsSync(file)) throw new InputError(`plugin ${specifier}: file not found (${file})`);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await importModule(file)) as Record<string, unknown>;
+    } catch (e) {
+      throw new InputError(`plugin ${specifier}: cannot be loaded (${oneLine(e)})`);
+    }
+    return await familiesOf(mod, { module: file, options: pluginOptions, source: specifier });
+  } catch (e) {
+    if (e instanceof InputError)
+      throw new InputError(`${where}${e.message}`, { file: loaded.file, field: `plugins.${i}` });
+    throw e;
+  }
+}
+
+/** How outputs name a plugin entry: its specifier, or `<config>#plugins.<i>` for a family object. */
+function pluginSource(loaded: LoadedConfig, i: number): string {
+  const entry = loaded.config.plugins[i];
+  if (typeof entry === 'string') return entry;
+  if (Array.isArray(entry)) return entry[0];
+  return `${loaded.file ? basename(loaded.file) : 'config'}#plugins.${i}`;
+}
+
+/**
+ * The families a config asks for, by reference (the engine loads them in
+ * every worker): the built-ins (unless disabled), then each plugin entry.
+ */
+export function familyReferences(loaded: LoadedConfig): FamilyReference[] {
+  const refs: FamilyReference[] = loaded.config.builtins ? [...BUILTIN_FAMILIES] : [];
+  loaded.config.plugins.forEach((_, index) => {
+    refs.push({
+      module: CONFIG_PLUGIN_MODULE,
+      export: 'configPlugin',
+      options: { configFile: loaded.file!, index },
+      source: pluginSource(loaded, index),
+    });
+  });
+  return refs;
+}
+
+/** This module, as workers import it to run `configPlugin`. */
+const CONFIG_PLUGIN_MODULE = fileURLToPath(import.meta.url);
+
 /** The registry a config asks for: built-ins (unless disabled) and its plugins, in that order. */
 export async function registryFromConfig(loaded: LoadedConfig): Promise<FamilyRegistry> {
-  const registry = loaded.config.builtins ? builtinRegistry() : new FamilyRegistry();
-  for (const [i, entry] of loaded.config.plugins.entries()) {
-    const where = `${loaded.file}: field plugins.${i}: `;
-    try {
-      if (typeof entry === 'object' && !Array.isArray(entry)) {
-        // A family object from a JS/TS config: workers get it by loading the same config.
-        const source = `${loaded.file ? basename(loaded.file) : 'config'}#plugins.${i}`;
-        assertFamily(entry, source);
-        registry.register(entry, source);
-        continue;
-      }
-      const [specifier, options] = typeof entry === 'string' ? [entry, undefined] : entry;
-      const file = resolvePlugin(specifier, loaded.dir);
-      if (!existsSync(file)) throw new InputError(`plugin ${specifier}: file not found (${file})`);
-      let mod: Record<string, unknown>;
-      try {
-        mod = (await importModule(file)) as Record<string, unknown>;
-      } catch (e) {
-        throw new InputError(`plugin ${specifier}: cannot be loaded (${oneLine(e)})`);
-      }
-      for (const family of familiesOf(mod, specifier, options)) registry.register(family, specifier);
-    } catch (e) {
-      if (e instanceof InputError)
-        throw new InputError(`${where}${e.message}`, { file: loaded.file, field: `plugins.${i}` });
-      throw e;
-    }
-  }
-  return registry;
+  return loadFamilies(familyReferences(loaded));
 }
 
 /** The candidate grid: the reference order for the built-ins, then plugins, with the config's changes. */
-export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): CandidateConfig[] {
+export function gridFromConfig(
+  registry: FamilyRegistry,
+  loaded: LoadedConfig,
+  sleeves?: SleeveUniverse,
+): CandidateConfig[] {
   const changes = loaded.config.grids;
   for (const name of Object.keys(changes)) {
     if (!registry.get(name)) {
@@ -323,7 +325,7 @@ export function gridFromConfig(registry: FamilyRegistry, loaded: LoadedConfig): 
       );
     }
   }
-  const base = builtinGrid(registry);
+  const base = builtinGrid(registry, sleeves);
   const specToConfig = (
     method: string,
     spec: { name: string } & Record<string, number | string | boolean>,

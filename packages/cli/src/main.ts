@@ -3,27 +3,16 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  type FamilyRegistry,
   InputError,
   OBJECTIVES,
   type ObjectiveName,
-  RUN_ALL_DD_CAPS,
-  type RunAllResult,
-  type SleeveTable,
-  alignSleeves,
-  isInputError,
-  loadSleeveTable,
-  type CandidateConfig,
   type EvaluatedCandidate,
+  isInputError,
+  supportedSleeves,
   validateGrid,
-  decisionGroups,
-  evaluateCandidates,
-  prepareRun,
-  runInWorkers,
-  scoreRunAll,
 } from '@step4/core';
+import { type RunResult, type SleeveSource, runStep4 } from '@step4/engine';
 import {
-  type RunManifest,
   checkOutDir,
   runReportDocument,
   stableJson,
@@ -31,18 +20,11 @@ import {
   writeOptimizeOutputs,
   writeRunAllOutputs,
 } from '@step4/report';
-import {
-  type OverfittingAnalysis,
-  analyseOverfitting,
-  deflatedSharpeJson,
-  objectiveOverfittingJson,
-  referenceRobustness,
-  runOverfittingJson,
-} from '@step4/robustness';
 import { Command, CommanderError, Option } from 'commander';
 import {
   type LoadedConfig,
   configJsonSchema,
+  familyReferences,
   gridFromConfig,
   loadConfig,
   registryFromConfig,
@@ -54,17 +36,52 @@ import { type Interrupts, handleInterrupts } from './signals.js';
 import { progressReporter } from './progress.js';
 import { formatCandidates, formatFamilies, formatOptimizeSummary, formatRunAllSummary } from './summary.js';
 
-const require = createRequire(import.meta.url);
 const cliPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
   version: string;
 };
 
-/** Where the embedded real sleeves live (shipped in the package's `data/`). */
+/** The output writer's version, recorded in the manifest beside the engine's packages. */
+const REPORT_VERSION = (
+  JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@step4/report/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+const embedded = (file: string) => fileURLToPath(new URL(`../data/${file}`, import.meta.url));
+
+/** The embedded real sleeves of the reference run (shipped in the package's `data/`): SPY+QQQ and BTC+ETH. */
 export const EMBEDDED_SLEEVES = [
-  { name: 'spyqqq', file: fileURLToPath(new URL('../data/sleeve_spyqqq_monthly.csv', import.meta.url)) },
-  { name: 'btceth', file: fileURLToPath(new URL('../data/sleeve_btceth_monthly.csv', import.meta.url)) },
+  { name: 'spyqqq', file: embedded('sleeve_spyqqq_monthly.csv') },
+  { name: 'btceth', file: embedded('sleeve_btceth_monthly.csv') },
 ] as const;
+
+/**
+ * Every embedded sleeve table by name (data/SOURCES.md), the four single-asset
+ * ones included: use one as `--sleeve spy=embedded:spy` or as a config path.
+ */
+export const EMBEDDED_SLEEVE_TABLES: Readonly<Record<string, string>> = {
+  spy: embedded('sleeve_spy_monthly.csv'),
+  qqq: embedded('sleeve_qqq_monthly.csv'),
+  btc: embedded('sleeve_btc_monthly.csv'),
+  eth: embedded('sleeve_eth_monthly.csv'),
+  spyqqq: embedded('sleeve_spyqqq_monthly.csv'),
+  btceth: embedded('sleeve_btceth_monthly.csv'),
+};
+
+/** `embedded:<name>` -> the shipped table's path; anything else is a path as given. */
+function embeddedPath(path: string, field: string): { file: string; embedded: boolean } {
+  if (!path.startsWith('embedded:')) return { file: path, embedded: false };
+  const name = path.slice('embedded:'.length);
+  const file = EMBEDDED_SLEEVE_TABLES[name];
+  if (!file) {
+    throw new InputError(
+      `${field}: no embedded sleeve ${JSON.stringify(name)} (embedded: ${Object.keys(EMBEDDED_SLEEVE_TABLES).join(', ')})`,
+      { field },
+    );
+  }
+  return { file, embedded: true };
+}
 
 /** The command-line-only options, and the run options of the one definition in options.ts. */
 type CommonOptions = RunOptionValues & {
@@ -89,7 +106,7 @@ function addCommonOptions(cmd: Command, command: RunCommandName): Command {
     )
     .option(
       '--sleeve <name=path>',
-      'a sleeve table (CSV or Parquet); give exactly two, the first is sleeve A',
+      'a sleeve table (CSV or Parquet, or embedded:<name>); repeat for each sleeve (two or more), in order',
       collect,
     )
     .option('--spyqqq-monthly <path>', 'alias of --sleeve spyqqq=<path> (reference option)')
@@ -100,7 +117,7 @@ function addCommonOptions(cmd: Command, command: RunCommandName): Command {
     .option('--json', 'machine-readable result on stdout');
 }
 
-/** The two sleeves from --sleeve / the reference aliases, or the embedded ones. */
+/** The sleeves from --sleeve / the reference aliases, else the config's, else the two embedded ones. */
 export function sleeveInputs(
   o: CommonOptions,
   configSleeves?: readonly { name: string; path: string }[],
@@ -114,92 +131,40 @@ export function sleeveInputs(
         `option --sleeve: expected <name>=<path> with a lower-case name, got ${JSON.stringify(spec)}`,
         { field: '--sleeve' },
       );
-    given.push({ name: m[1], file: m[2], embedded: false });
+    given.push({ name: m[1], ...embeddedPath(m[2], 'option --sleeve') });
   }
   if (o.spyqqqMonthly) given.push({ name: 'spyqqq', file: o.spyqqqMonthly, embedded: false });
   if (o.btcethMonthly) given.push({ name: 'btceth', file: o.btcethMonthly, embedded: false });
+  let out = given;
   if (given.length === 0 && configSleeves)
-    return configSleeves.map((s) => ({ name: s.name, file: resolve(configDir, s.path), embedded: false }));
-  if (given.length === 0) return EMBEDDED_SLEEVES.map((s) => ({ ...s, embedded: true }));
-  if (given.length !== 2) {
-    throw new InputError(
-      `expected exactly two sleeves (--sleeve name=path twice, or --spyqqq-monthly and --btceth-monthly), got ${given.length}`,
-    );
+    out = configSleeves.map((s, i) => {
+      const e = embeddedPath(s.path, `config field options.sleeves.${i}.path`);
+      return { name: s.name, file: e.embedded ? e.file : resolve(configDir, s.path), embedded: e.embedded };
+    });
+  else if (given.length === 0) return EMBEDDED_SLEEVES.map((s) => ({ ...s, embedded: true }));
+  if (out.length < 2) {
+    throw new InputError(`expected at least two sleeves (--sleeve name=path, repeated), got ${out.length}`, {
+      field: '--sleeve',
+    });
   }
-  if (given[0].name === given[1].name)
-    throw new InputError(`the two sleeves have the same name ${given[0].name}`);
-  return given;
-}
-
-async function loadPanel(o: CommonOptions, loaded: LoadedConfig) {
-  const inputs = sleeveInputs(o, loaded.config.options.sleeves, loaded.dir);
-  const tables: SleeveTable[] = [];
-  for (const s of inputs) {
-    const t = await loadSleeveTable(s.file, s.name);
-    tables.push(s.embedded ? { ...t, source: `embedded:${s.file.split(/[\\/]/).pop()}` } : t);
-  }
-  return alignSleeves(tables[0], tables[1]);
-}
-
-function packageVersions(): Record<string, string> {
-  const out: Record<string, string> = { [cliPackage.name]: cliPackage.version };
-  for (const name of ['@step4/core', '@step4/robustness', '@step4/report']) {
-    try {
-      out[name] = (
-        JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }
-      ).version;
-    } catch {
-      out[name] = 'unknown';
-    }
+  const seen = new Set<string>();
+  for (const s of out) {
+    if (seen.has(s.name))
+      throw new InputError(`two sleeves are named ${s.name}; sleeve names must be unique`, {
+        field: '--sleeve',
+      });
+    seen.add(s.name);
   }
   return out;
 }
 
-function manifestOf(
-  o: CommonOptions,
-  result: RunAllResult,
-  registry: FamilyRegistry,
-  samples: number,
-  analysis: OverfittingAnalysis,
-  notPromotable: Partial<Record<ObjectiveName, string>>,
-): RunManifest {
-  const { panel } = result.prepared;
-  return {
-    tool: { name: 'step4', version: cliPackage.version },
-    startCapital: o.startCapital,
-    trainRatio: o.trainRatio,
-    minHistoryMonths: o.minHistoryMonths,
-    seed: o.seed,
-    bootstrap: {
-      samples,
-      blockMonths: o.bootstrapBlockMonths,
-      method: o.bootstrapMethod === 'stationary' ? 'stationary' : 'circular_block',
-    },
-    promoteDdCap: o.promoteDdCap,
-    sleeves: panel.names.map((name, i) => ({ name, source: panel.sources[i], sha256: panel.sha256[i] })),
-    families: registry
-      .list()
-      .map(({ family, source }) => ({ name: family.meta.name, version: family.meta.version, source })),
-    packages: packageVersions(),
-    generatedAt: new Date().toISOString(),
-    options: {
-      financing_bps_per_year: o.financingBpsPerYear,
-      pbo_blocks: o.pboBlocks,
-      max_pbo: o.maxPbo ?? null,
-      min_dsr: o.minDsr ?? null,
-    },
-    extras: {
-      summary: (run) => ({ overfitting: objectiveOverfittingJson(analysis, run) }),
-      candidate: (name) => {
-        const d = analysis.dsr.get(name);
-        return d ? { deflated_sharpe: deflatedSharpeJson(d) } : undefined;
-      },
-      runReport: {
-        overfitting: runOverfittingJson(analysis, result.runs),
-        not_promotable: notPromotable,
-      },
-    },
-  };
+/** The sleeves as the engine loads them; embedded tables are named `embedded:<file>` in outputs. */
+function sleeveSources(o: CommonOptions, loaded: LoadedConfig): SleeveSource[] {
+  return sleeveInputs(o, loaded.config.options.sleeves, loaded.dir).map((s) => ({
+    name: s.name,
+    path: s.file,
+    ...(s.embedded ? { label: `embedded:${s.file.split(/[\\/]/).pop()}` } : {}),
+  }));
 }
 
 /** Run options from the config file where the command line left the default. */
@@ -213,83 +178,40 @@ function withConfigOptions<T extends CommonOptions>(cmd: Command, o: T, loaded: 
   return out as T;
 }
 
+/** One run through the engine: the CLI only gathers what the config and flags ask for. */
 async function simulate(
   o: CommonOptions,
   loaded: LoadedConfig,
-  samples: number,
   objectives: readonly ObjectiveName[],
   label: string,
-) {
-  const panel = await loadPanel(o, loaded);
-  const prepared = prepareRun(panel, {
-    startCapital: o.startCapital,
-    trainRatio: o.trainRatio,
-    minHistory: o.minHistoryMonths,
-    seed: o.seed,
-    financingBpsPerYear: o.financingBpsPerYear,
-  });
+): Promise<RunResult> {
+  const sleeves = sleeveSources(o, loaded);
   const registry = await registryFromConfig(loaded);
   // Before the grid is built, so no plugin code runs between building and simulating it.
   const pluginChecks = await quickPluginCheck(registry, loaded, o.pluginCheck !== false, o.seed);
-  const grid = gridFromConfig(registry, loaded);
-  validateGrid(grid, registry);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
-  const ddCaps = Object.fromEntries(objectives.map((obj) => [obj, o.maxDrawdownCap ?? RUN_ALL_DD_CAPS[obj]]));
-  const bootstrap = { samples, blockMonths: o.bootstrapBlockMonths, seed: o.seed, method: o.bootstrapMethod };
-  let evaluated: EvaluatedCandidate[];
-  if (o.jobs > 1 && grid.length > 1) {
-    // Each candidate is simulated in a worker; results come back in grid order, identical to a serial run.
-    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker.
-    let done = 0;
-    const groups = decisionGroups(grid);
-    const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
-      workerUrl: new URL('./worker.js', import.meta.url),
-      workerData: { panel, options: prepared.options, bootstrap, configFile: loaded.file },
-      tasks: groups,
-      jobs: o.jobs,
-      onResult: (_i, cs) => {
-        for (const c of cs)
-          progress({ done: ++done, total: grid.length, candidate: c.config.name, error: c.error });
-      },
-    });
-    const byName = new Map(results.flat().map((c) => [c.config.name, c]));
-    evaluated = grid.map((c) => byName.get(c.name)!);
-  } else {
-    evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness(bootstrap), progress);
-  }
-  // Overfitting statistics (PBO, DSR, the selection-honest run) do not depend on the selection,
-  // so they are computed first and can act as optional gates.
-  const analysis = analyseOverfitting(evaluated, {
-    split: prepared.split,
-    startCapital: o.startCapital,
-    bootstrap,
-    pboBlocks: o.pboBlocks,
-    objectives: objectives.map((objective) => ({ objective, ddCap: ddCaps[objective] })),
-  });
-  const minDsr = o.minDsr;
-  const notPromotable: Partial<Record<ObjectiveName, string>> = {};
-  if (o.maxPbo !== undefined) {
-    for (const objective of objectives) {
-      const pbo = analysis.perObjective[objective]?.pbo.pbo ?? 0;
-      if (pbo > o.maxPbo) notPromotable[objective] = `PBO ${pbo.toFixed(3)} is above --max-pbo ${o.maxPbo}`;
-    }
-  }
-  const result = scoreRunAll(evaluated, registry, prepared, {
+  const result = await runStep4({
+    sleeves,
+    families: familyReferences(loaded),
+    registry,
+    grid: (r, universe) => gridFromConfig(r, loaded, universe),
+    options: o,
     objectives,
-    ddCaps,
-    promoteDdCap: o.promoteDdCap,
-    notPromotable,
-    extraGates:
-      minDsr === undefined
-        ? undefined
-        : (c) =>
-            (analysis.dsr.get(c.config.name)?.deflatedSharpeRatio ?? 0) >= minDsr
-              ? []
-              : ['deflated_sharpe_ratio'],
+    jobs: o.jobs,
+    tool: { name: 'step4', version: cliPackage.version },
+    packages: { [cliPackage.name]: cliPackage.version, '@step4/report': REPORT_VERSION },
+    pluginChecks,
+    onProgress: progress,
   });
-
   progress.done();
-  return { result, registry, analysis, notPromotable, pluginChecks };
+  return result;
+}
+
+/** The sleeve names a grid is built for (names only: nothing is loaded). */
+function universeOf(o: { sleeve?: string[] }, loaded: LoadedConfig) {
+  return {
+    names: sleeveInputs(o as CommonOptions, loaded.config.options.sleeves, loaded.dir).map((s) => s.name),
+  };
 }
 
 /** SIGINT/SIGTERM handling of the running command; installed only by the commands that write outputs. */
@@ -310,38 +232,15 @@ async function runAllCommand(cmd: Command): Promise<void> {
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions, loaded);
   const outDir = await checkedOutDir(o, loaded);
-  const samples = o.bootstrapSamples;
-  const { result, registry, analysis, notPromotable, pluginChecks } = await simulate(
-    o,
-    loaded,
-    samples,
-    OBJECTIVES,
-    'run-all',
-  );
-  const manifest = { ...manifestOf(o, result, registry, samples, analysis, notPromotable), pluginChecks };
+  const result = await simulate(o, loaded, OBJECTIVES, 'run-all');
   const finalOutputs = await interrupts!.whileWriting(
-    writeRunAllOutputs(outDir, result, manifest, {
-      chart: o.chart,
-      signal: interrupts!.signal,
-      htmlRunExtras: (run) => {
-        const a = analysis.perObjective[run.objective];
-        const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
-        return {
-          'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
-          'honest test end equity': a
-            ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
-            : '–',
-          PBO: a ? a.pbo.pbo.toFixed(2) : '–',
-          DSR: dsr === undefined ? '–' : dsr.toFixed(2),
-        };
-      },
-    }),
+    writeRunAllOutputs(outDir, result, result.manifest, { chart: o.chart, signal: interrupts!.signal }),
   );
   if (o.json)
     process.stdout.write(
-      stableJson({ out_dir: outDir, ...runReportDocument(result, manifest, finalOutputs) }),
+      stableJson({ out_dir: outDir, ...runReportDocument(result, result.manifest, finalOutputs) }),
     );
-  else process.stdout.write(formatRunAllSummary(result, outDir, analysis));
+  else process.stdout.write(formatRunAllSummary(result, outDir, result.analysis));
   failOnCandidateErrors(o, result.evaluated);
 }
 
@@ -349,22 +248,17 @@ async function optimizeCommand(cmd: Command): Promise<void> {
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions & { objective: ObjectiveName }, loaded);
   const outDir = await checkedOutDir(o, loaded);
-  const samples = o.bootstrapSamples;
-  const { result, registry, analysis, notPromotable, pluginChecks } = await simulate(
-    o,
-    loaded,
-    samples,
-    [o.objective],
-    `optimize ${o.objective}`,
-  );
-  const manifest = { ...manifestOf(o, result, registry, samples, analysis, notPromotable), pluginChecks };
+  const result = await simulate(o, loaded, [o.objective], `optimize ${o.objective}`);
   const run = result.runs[0];
   await interrupts!.whileWriting(
-    writeOptimizeOutputs(outDir, run, result, manifest, { chart: o.chart, signal: interrupts!.signal }),
+    writeOptimizeOutputs(outDir, run, result, result.manifest, {
+      chart: o.chart,
+      signal: interrupts!.signal,
+    }),
   );
   if (o.json)
-    process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, manifest) }));
-  else process.stdout.write(formatOptimizeSummary(run, result, outDir, analysis));
+    process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, result.manifest) }));
+  else process.stdout.write(formatOptimizeSummary(run, result, outDir, result.analysis));
   failOnCandidateErrors(o, result.evaluated);
 }
 
@@ -388,7 +282,7 @@ function failOnCandidateErrors(
 export function buildProgram(): Command {
   const program = new Command('step4')
     .description(
-      'Step 4 allocator: walk-forward allocation between two strategy sleeves, scored, gated and promoted.',
+      'Step 4 allocator: walk-forward allocation between two or more strategy sleeves, scored, gated and promoted.',
     )
     .version(cliPackage.version)
     .exitOverride()
@@ -415,11 +309,16 @@ export function buildProgram(): Command {
       'list the registered candidate families: source package, parameters with defaults, grid size',
     )
     .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
+    .option(
+      '--sleeve <name=path>',
+      "a sleeve of the run the grids are for (repeat; default: the config's or the embedded two)",
+      collect,
+    )
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean; config?: string }) => {
+    .action(async (o: { json?: boolean; config?: string; sleeve?: string[] }) => {
       const loaded = await loadConfig(o.config);
       const registry = await registryFromConfig(loaded);
-      const grid = gridFromConfig(registry, loaded);
+      const grid = gridFromConfig(registry, loaded, universeOf(o, loaded));
       if (o.json) {
         process.stdout.write(
           stableJson(
@@ -427,6 +326,7 @@ export function buildProgram(): Command {
               name: family.meta.name,
               version: family.meta.version,
               core_api: family.meta.coreApi,
+              sleeves: supportedSleeves(family),
               source,
               params: family.params,
               grid_size: grid.filter((c) => c.method === family.meta.name).length,
@@ -451,11 +351,16 @@ export function buildProgram(): Command {
     .command('candidates')
     .description('list the resolved candidate grid, in run order, with every parameter')
     .option('--config <file>', 'config file (default: step4.config.* in the working directory)')
+    .option(
+      '--sleeve <name=path>',
+      "a sleeve of the run the grid is for (repeat; default: the config's or the embedded two)",
+      collect,
+    )
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean; config?: string }) => {
+    .action(async (o: { json?: boolean; config?: string; sleeve?: string[] }) => {
       const loaded = await loadConfig(o.config);
       const registry = await registryFromConfig(loaded);
-      const grid = gridFromConfig(registry, loaded);
+      const grid = gridFromConfig(registry, loaded, universeOf(o, loaded));
       validateGrid(grid, registry);
       if (o.json) process.stdout.write(stableJson(grid));
       else process.stdout.write(formatCandidates(grid));

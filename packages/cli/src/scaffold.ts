@@ -59,18 +59,23 @@ export const ${camel(name)}Family = () =>
     params: {
       lookback: { type: 'integer', default: 6, min: 1, max: 120, description: 'Months summed.' },
     },
+    // Any number of sleeves from two on (ctx.history.returns has one series per sleeve).
+    sleeves: { min: 2 },
     minHistoryMonths: 1,
     // candidate() applies the defaults and checks every key; config in decide() is typed from params.
     defaultGrid: (candidate) => [3, 6, 12].map((L) => candidate(\`${name}_lb\${L}\`, { lookback: L, smoothing: 0.25, max_step: 0.25 })),
     decide(ctx, config) {
       const h = ctx.history;
-      let a = 0;
-      let b = 0;
-      for (let i = Math.max(0, h.length - config.lookback); i < h.length; i++) {
-        a += h.retA[i];
-        b += h.retB[i];
-      }
-      return { wRaw: a > b ? 0.7 : 0.3, conf: Math.min(1, Math.abs(a - b) * 5) };
+      const from = Math.max(0, h.length - config.lookback);
+      // Momentum of every sleeve over the lookback; 70% to the best, the rest shared by the others.
+      const mom = h.returns.map((r) => r.subarray(from).reduce((s, x) => s + x, 0));
+      const best = mom.indexOf(Math.max(...mom));
+      const n = mom.length;
+      const sorted = [...mom].sort((x, y) => y - x);
+      return {
+        wRaw: mom.map((_, s) => (s === best ? 0.7 : 0.3 / (n - 1))),
+        conf: Math.min(1, (sorted[0] - sorted[1]) * 5),
+      };
     },
   });
 

@@ -1,4 +1,11 @@
-import type { CandidateConfig, FamilyRegistry, ObjectiveRun, RunAllResult } from '@step4/core';
+import {
+  type CandidateConfig,
+  type FamilyRegistry,
+  type ObjectiveRun,
+  type RunAllResult,
+  describeSleeveCounts,
+  supportedSleeves,
+} from '@step4/core';
 import type { OverfittingAnalysis } from '@step4/robustness';
 
 const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
@@ -18,7 +25,7 @@ function header(result: RunAllResult): string {
   const ok = result.evaluated.filter((c) => c.metrics).length;
   const failed = result.evaluated.length - ok;
   return (
-    `Sleeves ${panel.names[0]} (A) and ${panel.names[1]} (B): ${n} aligned months ${panel.monthEnds[0]} .. ${panel.monthEnds[n - 1]}, ` +
+    `${panel.names.length === 2 ? `Sleeves ${panel.names[0]} (A) and ${panel.names[1]} (B)` : `${panel.names.length} sleeves ${panel.names.join(', ')}`}: ${n} aligned months ${panel.monthEnds[0]} .. ${panel.monthEnds[n - 1]}, ` +
     `train to ${split.monthEnd}\n` +
     `${ok} candidates simulated${failed ? `, ${failed} failed (see the optimization report)` : ''}\n`
   );
@@ -37,11 +44,23 @@ function runRow(run: ObjectiveRun, analysis?: OverfittingAnalysis): string[] {
     money(m.test.avg_monthly_pnl),
     pct(m.test.max_drawdown),
     fixed(m.test.calmar),
-    fixed(m.avg_weight_a),
+    // Two sleeves: the first sleeve's average weight; more: the sleeve with the largest one.
+    m.avg_weights.length === 2 ? fixed(m.avg_weight_a) : topWeight(run),
     a ? fixed(a.honest.test.calmar) : '-',
     a ? fixed(a.pbo.pbo) : '-',
     dsr === undefined ? '-' : fixed(dsr),
   ];
+}
+
+/** `btc 0.41`: the sleeve the selected candidate holds most on average. */
+function topWeight(run: ObjectiveRun): string {
+  const m = run.selected.candidate.metrics!;
+  const names = run.selected.candidate.path?.sleeveNames ?? [];
+  let best = 0;
+  m.avg_weights.forEach((w, s) => {
+    if (w > m.avg_weights[best]) best = s;
+  });
+  return `${names[best] ?? best} ${fixed(m.avg_weights[best])}`;
 }
 
 const RUN_HEADER = [
@@ -112,11 +131,17 @@ export function formatFamilies(registry: FamilyRegistry, grid: readonly Candidat
   const lines: string[] = [];
   for (const { family, source } of registry.list()) {
     const mine = grid.filter((c) => c.method === family.meta.name);
-    lines.push(`${family.meta.name} ${family.meta.version}  (${source}, ${mine.length} candidates)`);
+    const sleeves = describeSleeveCounts(supportedSleeves(family));
+    lines.push(
+      `${family.meta.name} ${family.meta.version}  (${source}, ${mine.length} candidates, ${sleeves})`,
+    );
     if (family.meta.description) lines.push(`  ${family.meta.description}`);
     for (const [k, p] of Object.entries(family.params)) {
       const range = `${p.min ?? '-inf'}..${p.max ?? 'inf'}`;
-      lines.push(`  param ${k} = ${p.default} (${p.type} ${range}): ${p.description}`);
+      const shown = p.type === 'string' ? JSON.stringify(p.default) : p.default;
+      lines.push(
+        `  param ${k} = ${shown} (${p.type}${p.type === 'string' ? '' : ` ${range}`}${p.optional ? ', optional' : ''}): ${p.description}`,
+      );
     }
     lines.push(`  grid: ${mine.map((c) => c.name).join(', ')}`, '');
   }

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { FamilyRegistry, buildCandidate } from '@step4/core';
 import { describe, expect, it } from 'vitest';
-import { builtinRegistry } from '../src/builtin.js';
+import { supportedSleeves } from '@step4/core';
+import { loadFamilies } from '@step4/engine';
+import { BUILTIN_FAMILIES, builtinRegistry } from '../src/builtin.js';
 
 const require = createRequire(import.meta.url);
 const builtins = builtinRegistry().list();
@@ -39,4 +41,13 @@ describe.each(builtins.map(({ family, source }) => ({ name: family.meta.name, fa
 
 it('covers all seven built-in families', () => {
   expect(builtins).toHaveLength(7);
+});
+
+it('allocates between any number of sleeves from two on, and loads the same families by reference', async () => {
+  for (const { family } of builtins) expect(supportedSleeves(family), family.meta.name).toEqual({ min: 2 });
+  // The engine's workers load BUILTIN_FAMILIES: the same families, in the same order, as builtinRegistry().
+  const loaded = await loadFamilies(BUILTIN_FAMILIES);
+  expect(loaded.list().map((r) => [r.family.meta.name, r.family.meta.version, r.source])).toEqual(
+    builtins.map((r) => [r.family.meta.name, r.family.meta.version, r.source]),
+  );
 });

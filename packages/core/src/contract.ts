@@ -11,6 +11,8 @@
 import { didYouMean } from './closest.js';
 import { InputError } from './errors.js';
 
+export { InputError, isInputError } from './errors.js';
+
 /**
  * Major version of the plugin contract. A family declares the major it was
  * written for as a literal (`coreApi: 2`), so a family built for another
@@ -24,7 +26,7 @@ export const CORE_API_VERSION = 2;
 export const SUPPORTED_CORE_APIS: readonly number[] = [CORE_API_VERSION];
 
 /**
- * Position mechanics shared by every candidate (spec section 3). A type
+ * Position mechanics shared by every candidate (docs/model/mechanics.md). A type
  * literal, not an interface, so typed configs stay assignable to
  * `CandidateConfig` (TypeScript infers index signatures only for type literals).
  */
@@ -68,10 +70,17 @@ export interface CandidateConfig extends PositionParams {
   readonly [param: string]: ParamValue;
 }
 
+/**
+ * Desired weights before the position mechanics: one finite number per sleeve
+ * (sleeve order), or, from a family written for two sleeves, the scalar
+ * weight of the first sleeve (the second gets the rest).
+ */
+export type RawWeights = number | readonly number[] | Float64Array;
+
 /** A policy's raw output for one month, before the position mechanics. */
 export interface Decision {
-  /** Desired weight of sleeve A before clipping; must be finite. */
-  wRaw: number;
+  /** Desired weights before clipping (see `RawWeights`); must be finite. */
+  wRaw: RawWeights;
   /** Confidence in [0, 1]; scales gross leverage. */
   conf: number;
   /** Optional per-month numbers worth keeping in the path table (e.g. predicted means). */
@@ -80,16 +89,18 @@ export interface Decision {
 
 /**
  * The rows of the feature table Z strictly before the month being decided
- * (spec section 2, "history means Z"). Arrays are copies owned by the call.
+ * (docs/model/features.md, "history means Z"). Arrays are copies owned by the call.
  */
 export interface DecisionHistory {
   /** Number of history rows. */
   readonly length: number;
   /** Month ends (ISO `YYYY-MM-DD`) of the history rows. */
   readonly monthEnds: readonly string[];
-  /** Returns of sleeve A in the history rows. */
+  /** Each sleeve's returns in the history rows, in sleeve order (N >= 2). */
+  readonly returns: readonly Float64Array[];
+  /** `returns[0]`: the first sleeve (A of a two-sleeve run). Kept for families written for two sleeves. */
   readonly retA: Float64Array;
-  /** Returns of sleeve B in the history rows. */
+  /** `returns[1]`: the second sleeve (B of a two-sleeve run). */
   readonly retB: Float64Array;
   /** Lagged features, row-major `length x featureNames.length`. */
   readonly features: Float64Array;
@@ -104,6 +115,8 @@ export interface DecisionContext {
   /** The month's own lagged features (they only use data before the month). */
   readonly features: Float64Array;
   readonly featureNames: readonly string[];
+  /** Sleeve names in sleeve order; `returns[s]` belongs to `sleeveNames[s]`. */
+  readonly sleeveNames: readonly string[];
   readonly history: DecisionHistory;
   /** Seed for any randomness, fixed per run and candidate. */
   readonly seed: number;
@@ -113,10 +126,53 @@ export interface DecisionContext {
 export interface DecisionPanel {
   readonly length: number;
   readonly monthEnds: readonly string[];
+  /** Sleeve names in sleeve order. */
+  readonly sleeveNames: readonly string[];
+  /** Each sleeve's returns, in sleeve order (N >= 2). */
+  readonly returns: readonly Float64Array[];
+  /** `returns[0]` (kept for families written for two sleeves). */
   readonly retA: Float64Array;
+  /** `returns[1]`. */
   readonly retB: Float64Array;
   readonly features: Float64Array;
   readonly featureNames: readonly string[];
+}
+
+/** The sleeves of a run, as a family's `defaultGrid` sees them. */
+export interface SleeveUniverse {
+  /** Sleeve names in the user's order (sleeve 0 first). */
+  readonly names: readonly string[];
+}
+
+/** The numbers of sleeves a family can allocate between. */
+export interface SleeveCounts {
+  readonly min: number;
+  /** Absent: no upper limit. */
+  readonly max?: number;
+}
+
+/**
+ * What a family that declares no `sleeves` supports: it was written for the
+ * two-sleeve contract (`retA`/`retB`, a scalar `wRaw`), so it runs only when
+ * the run has exactly two sleeves.
+ */
+export const TWO_SLEEVES: SleeveCounts = Object.freeze({ min: 2, max: 2 });
+
+/** The sleeve counts a family supports. */
+export function supportedSleeves(family: Pick<CandidateFamily, 'sleeves'>): SleeveCounts {
+  return family.sleeves ?? TWO_SLEEVES;
+}
+
+/** True when the family can allocate between `n` sleeves. */
+export function supportsSleeveCount(family: Pick<CandidateFamily, 'sleeves'>, n: number): boolean {
+  const c = supportedSleeves(family);
+  return n >= c.min && (c.max === undefined || n <= c.max);
+}
+
+/** "2 sleeves", "2 to 6 sleeves", "2 or more sleeves". */
+export function describeSleeveCounts(c: SleeveCounts): string {
+  if (c.max === c.min) return `${c.min} sleeves`;
+  return c.max === undefined ? `${c.min} or more sleeves` : `${c.min} to ${c.max} sleeves`;
 }
 
 /** A numeric family parameter (`integer` also requires a whole number). */
@@ -126,6 +182,8 @@ export interface NumericParamSpec {
   readonly min?: number;
   readonly max?: number;
   readonly description: string;
+  /** See `OptionalParamKeys`: left out of configs unless set. */
+  readonly optional?: boolean;
 }
 
 /** A family parameter taking one of a few strings (write `values` as a literal so the type is their union). */
@@ -134,6 +192,8 @@ export interface EnumParamSpec<V extends string = string> {
   readonly values: readonly V[];
   readonly default: V;
   readonly description: string;
+  /** Left out of a candidate's config unless set (see `OptionalParamKeys`). */
+  readonly optional?: boolean;
   // Declared absent so `spec.min` reads on every ParamSpec.
   readonly min?: undefined;
   readonly max?: undefined;
@@ -143,12 +203,27 @@ export interface BooleanParamSpec {
   readonly type: 'boolean';
   readonly default: boolean;
   readonly description: string;
+  /** Left out of a candidate's config unless set (see `OptionalParamKeys`). */
+  readonly optional?: boolean;
+  readonly min?: undefined;
+  readonly max?: undefined;
+}
+
+/** A free-form text parameter (e.g. a sleeve name); `pattern` restricts it. */
+export interface StringParamSpec {
+  readonly type: 'string';
+  readonly default: string;
+  /** A regular expression (source text) every value must match in full. */
+  readonly pattern?: string;
+  readonly description: string;
+  /** Left out of a candidate's config unless set (see `OptionalParamKeys`). */
+  readonly optional?: boolean;
   readonly min?: undefined;
   readonly max?: undefined;
 }
 
 /** Declaration of one family-specific parameter. */
-export type ParamSpec = NumericParamSpec | EnumParamSpec | BooleanParamSpec;
+export type ParamSpec = NumericParamSpec | EnumParamSpec | BooleanParamSpec | StringParamSpec;
 
 export type ParamSchema = Readonly<Record<string, ParamSpec>>;
 
@@ -157,10 +232,24 @@ export type ParamType<S> = S extends { readonly type: 'enum'; readonly values: r
   ? V
   : S extends { readonly type: 'boolean' }
     ? boolean
-    : number;
+    : S extends { readonly type: 'string' }
+      ? string
+      : number;
 
-/** The values of a family's parameters, typed from its schema. */
-export type ParamValues<P extends ParamSchema> = { -readonly [K in keyof P]: ParamType<P[K]> };
+/**
+ * The parameters a schema marks `optional: true`: a candidate's config holds
+ * one only when it is set, so adding such a parameter to a family changes no
+ * existing config or report (the family reads `config.x ?? <default>`;
+ * `default` documents what that is).
+ */
+export type OptionalParamKeys<P> = {
+  [K in keyof P]: P[K] extends { readonly optional: true } ? K : never;
+}[keyof P];
+
+/** The values of a family's parameters, typed from its schema (optional ones may be absent). */
+export type ParamValues<P extends ParamSchema> = {
+  -readonly [K in Exclude<keyof P, OptionalParamKeys<P>>]: ParamType<P[K]>;
+} & { -readonly [K in OptionalParamKeys<P>]?: ParamType<P[K]> };
 
 /**
  * The config a family's `decide` receives: exactly the position mechanics,
@@ -206,13 +295,23 @@ export interface CandidateFamily<P extends ParamSchema = ParamSchema> {
   readonly meta: FamilyMeta;
   /** Family-specific parameters with their defaults and ranges. */
   readonly params: P;
-  /** The family's default candidates, in order. */
-  defaultGrid(): CandidateConfig[];
+  /**
+   * The family's default candidates, in order. `sleeves` names the run's
+   * sleeves (a grid may depend on them, e.g. one baseline per sleeve); without
+   * it, the grid of a two-sleeve run.
+   */
+  defaultGrid(sleeves?: SleeveUniverse): CandidateConfig[];
+  /**
+   * The sleeve counts the family supports. Absent: the two-sleeve contract
+   * (`TWO_SLEEVES`), so a family written before N sleeves keeps working for two
+   * and is refused, with a message naming it, for more.
+   */
+  readonly sleeves?: SleeveCounts;
   /** Fewest history rows the family can decide with (it must still return a decision below that). */
   readonly minHistoryMonths?: number;
   /**
    * True when the weights never depend on data (a fixed mix). Such candidates
-   * are never promoted as the "dynamic" run (spec section 8).
+   * are never promoted as the "dynamic" run (docs/model/objectives.md).
    */
   readonly isStatic?: boolean;
   /** True when `decide` uses randomness (it must then use `ctx.seed`). */
@@ -237,8 +336,11 @@ export interface FamilyDefinition<P extends ParamSchema>
     /** A literal, never read from core (`CORE_API_VERSION`): it states what the family was written for. */
     readonly coreApi: 2;
   };
-  /** The family's default candidates, in order, built with `candidate(name, params)` (defaults applied, keys checked). */
-  defaultGrid(candidate: CandidateBuilder<P>): CandidateConfig[];
+  /**
+   * The family's default candidates, in order, built with `candidate(name, params)`
+   * (defaults applied, keys checked); `sleeves` names the run's sleeves.
+   */
+  defaultGrid(candidate: CandidateBuilder<P>, sleeves: SleeveUniverse): CandidateConfig[];
 }
 
 /** A family made by `defineFamily`: also builds its own typed candidates. */
@@ -254,13 +356,16 @@ export interface DefinedFamily<P extends ParamSchema> extends CandidateFamily<P>
 export function defineFamily<const P extends ParamSchema>(definition: FamilyDefinition<P>): DefinedFamily<P> {
   const family: DefinedFamily<P> = {
     ...definition,
-    defaultGrid: () => definition.defaultGrid(family.candidate),
+    defaultGrid: (sleeves = DEFAULT_UNIVERSE) => definition.defaultGrid(family.candidate, sleeves),
     candidate: (name, params = {}) => buildCandidate(family, name, params) as TypedCandidate<P>,
   };
   return family;
 }
 
-/** Reference defaults of the position mechanics of every candidate (spec section 7). */
+/** The sleeves of the reference (a two-sleeve run): what `defaultGrid()` without sleeves builds for. */
+export const DEFAULT_UNIVERSE: SleeveUniverse = Object.freeze({ names: Object.freeze(['spyqqq', 'btceth']) });
+
+/** Reference defaults of the position mechanics of every candidate (docs/model/families.md). */
 export const DEFAULT_POSITION: Readonly<PositionParams> = Object.freeze({
   min_w: 0,
   max_w: 1,
@@ -292,9 +397,13 @@ export function candidate(
   return { name, method, ...DEFAULT_POSITION, ...overrides } as CandidateConfig;
 }
 
-/** The family's parameter defaults, in schema order. */
+/** The family's parameter defaults, in schema order (optional parameters are left out). */
 export function paramDefaults(params: ParamSchema): Record<string, ParamValue> {
-  return Object.fromEntries(Object.entries(params).map(([k, spec]) => [k, spec.default]));
+  return Object.fromEntries(
+    Object.entries(params)
+      .filter(([, spec]) => spec.optional !== true)
+      .map(([k, spec]) => [k, spec.default]),
+  );
 }
 
 /**
@@ -376,6 +485,12 @@ export function checkParamValue(where: string, field: string, v: unknown, spec: 
         { field },
       );
     }
+  } else if (spec.type === 'string') {
+    if (typeof v !== 'string' || (spec.pattern !== undefined && !new RegExp(`^(?:${spec.pattern})$`).test(v)))
+      throw new InputError(
+        `${where}: ${field} must be a string${spec.pattern === undefined ? '' : ` matching /${spec.pattern}/`}, got ${JSON.stringify(v)}`,
+        { field },
+      );
   } else if (spec.type === 'boolean') {
     if (typeof v !== 'boolean')
       throw new InputError(`${where}: ${field} must be true or false, got ${JSON.stringify(v)}`, { field });
@@ -422,6 +537,7 @@ export function validateCandidate(
     });
   }
   for (const [field, spec] of Object.entries(family.params)) {
+    if (config[field] === undefined && spec.optional === true) continue;
     if (config[field] === undefined) {
       throw new InputError(
         `${where}: ${field} is missing (build candidates with buildCandidate or family.candidate, which apply the defaults)`,

@@ -8,9 +8,10 @@ import type {
 import { isInputError } from './errors.js';
 import type { FeatureTable } from './features.js';
 import type { WalkForwardPath } from './results.js';
+import { projectToBoundedSimplex, sleeveBounds } from './simplex.js';
 import { clip, std } from './stats.js';
 
-/** Lower clip of gross leverage in the reference mechanics (spec section 3). */
+/** Lower clip of gross leverage in the reference mechanics (docs/model/mechanics.md). */
 export const MIN_GROSS = 0.85;
 
 export interface WalkForwardOptions {
@@ -87,7 +88,7 @@ export function sealConfig(config: CandidateConfig): CandidateConfig {
 /** Frozen copies of the table's strings, made once per table (strings themselves are immutable). */
 const frozenStrings = new WeakMap<
   FeatureTable,
-  { featureNames: readonly string[]; monthEnds: readonly string[] }
+  { featureNames: readonly string[]; monthEnds: readonly string[]; sleeveNames: readonly string[] }
 >();
 
 function stringsOf(table: FeatureTable) {
@@ -96,10 +97,19 @@ function stringsOf(table: FeatureTable) {
     s = {
       featureNames: Object.freeze(table.featureNames.slice()),
       monthEnds: Object.freeze(table.monthEnds.slice()),
+      sleeveNames: Object.freeze(table.sleeveNames.slice()),
     };
     frozenStrings.set(table, s);
   }
   return s;
+}
+
+/** Per-sleeve copies of rows [0, end), with `retA`/`retB` naming the first two (the two-sleeve contract). */
+function sleeveReturns(returns: readonly Float64Array[], end?: number) {
+  const copies: Float64Array[] = new Array(returns.length);
+  for (let s = 0; s < returns.length; s++) copies[s] = returns[s].slice(0, end);
+  Object.freeze(copies);
+  return { returns: copies, retA: copies[0], retB: copies[1] };
 }
 
 /** Copies of Z's rows before `step`: a family cannot reach later rows through them. */
@@ -108,8 +118,7 @@ export function historyBefore(table: FeatureTable, step: number): DecisionContex
   return Object.freeze({
     length: step,
     monthEnds: Object.freeze(table.monthEnds.slice(0, step)),
-    retA: table.retA.slice(0, step),
-    retB: table.retB.slice(0, step),
+    ...sleeveReturns(table.returns, step),
     features: table.features.slice(0, step * f),
   });
 }
@@ -122,6 +131,7 @@ export function decisionContext(table: FeatureTable, step: number, seed: number)
     monthEnd: table.monthEnds[step],
     features: table.features.slice(step * f, (step + 1) * f),
     featureNames: stringsOf(table).featureNames,
+    sleeveNames: stringsOf(table).sleeveNames,
     history: historyBefore(table, step),
     seed,
   });
@@ -133,8 +143,8 @@ export function decisionPanel(table: FeatureTable): DecisionPanel {
   return Object.freeze({
     length: table.length,
     monthEnds: s.monthEnds,
-    retA: table.retA.slice(),
-    retB: table.retB.slice(),
+    sleeveNames: s.sleeveNames,
+    ...sleeveReturns(table.returns),
     features: table.features.slice(),
     featureNames: s.featureNames,
   });
@@ -143,8 +153,8 @@ export function decisionPanel(table: FeatureTable): DecisionPanel {
 /** True when a panel handed out still holds Z's values. */
 export function panelUnchanged(panel: DecisionPanel, table: FeatureTable): boolean {
   return (
-    sameValues(panel.retA, table.retA) &&
-    sameValues(panel.retB, table.retB) &&
+    panel.returns.length === table.returns.length &&
+    panel.returns.every((r, s) => sameValues(r, table.returns[s])) &&
     sameValues(panel.features, table.features)
   );
 }
@@ -255,22 +265,53 @@ function familyError(family: CandidateFamily, config: CandidateConfig, where: st
   );
 }
 
-function checkDecision(d: Decision, family: string, config: CandidateConfig, month: string): void {
-  if (!Number.isFinite(d?.wRaw)) {
-    throw new DecisionError(
-      `family ${family}, candidate ${config.name}, month ${month}: w_raw must be a finite number, got ${d?.wRaw}`,
-    );
+/** A decision's raw weights, checked: a scalar (two sleeves only) or one finite number per sleeve. */
+function checkDecision(
+  d: Decision,
+  sleeves: number,
+  family: string,
+  config: CandidateConfig,
+  month: string,
+): void {
+  const where = `family ${family}, candidate ${config.name}, month ${month}`;
+  const w = d?.wRaw;
+  if (typeof w === 'number') {
+    if (!Number.isFinite(w)) throw new DecisionError(`${where}: w_raw must be a finite number, got ${w}`);
+    if (sleeves !== 2) {
+      throw new DecisionError(
+        `${where}: w_raw is one number, but this run has ${sleeves} sleeves; return one weight per sleeve`,
+      );
+    }
+  } else if (w && typeof w === 'object' && typeof (w as ArrayLike<number>).length === 'number') {
+    const v = w as ArrayLike<number>;
+    if (v.length !== sleeves)
+      throw new DecisionError(`${where}: w_raw has ${v.length} weights for ${sleeves} sleeves`);
+    for (let s = 0; s < v.length; s++) {
+      if (!Number.isFinite(v[s]))
+        throw new DecisionError(`${where}: w_raw[${s}] must be a finite number, got ${v[s]}`);
+    }
+  } else {
+    throw new DecisionError(`${where}: w_raw must be a number or one weight per sleeve, got ${String(w)}`);
   }
-  if (!(d.conf >= 0 && d.conf <= 1)) {
-    throw new DecisionError(
-      `family ${family}, candidate ${config.name}, month ${month}: conf must be in [0, 1], got ${d.conf}`,
-    );
-  }
+  if (!(d.conf >= 0 && d.conf <= 1))
+    throw new DecisionError(`${where}: conf must be in [0, 1], got ${d.conf}`);
 }
 
 /**
- * Apply the position mechanics of spec section 3 to a policy's decisions:
- * clip, smoothing, max step, confidence-scaled gross, vol targeting, costs.
+ * The first sleeve's raw weight of a two-sleeve decision: the scalar itself,
+ * or the projection of a weight pair onto w_A + w_B = 1 (w_A itself when the
+ * pair already sums to 1).
+ */
+function firstSleeveWeight(w: Decision['wRaw']): number {
+  if (typeof w === 'number') return w;
+  const v = w as ArrayLike<number>;
+  return v[0] + v[1] === 1 ? v[0] : (v[0] - v[1] + 1) / 2;
+}
+
+/**
+ * Apply the position mechanics (docs/model/mechanics.md) to a policy's
+ * decisions: clip (projection onto the bounded simplex), smoothing, max step
+ * on one-way turnover, confidence-scaled gross, vol targeting, costs.
  */
 export function applyPositionMechanics(
   table: FeatureTable,
@@ -281,19 +322,19 @@ export function applyPositionMechanics(
   financingBpsPerYear = 0,
 ): WalkForwardPath {
   const n = steps.length;
+  const sleeves = table.returns.length;
   const col = () => new Float64Array(n);
   const path = {
     monthEnds: steps.map((i) => table.monthEnds[i]),
-    retA: col(),
-    retB: col(),
-    weightA: col(),
-    weightB: col(),
+    sleeveNames: table.sleeveNames.slice(),
+    sleeveReturns: table.returns.map(col),
+    weights: table.returns.map(col),
     grossLeverage: col(),
     retGross: col(),
     cost: col(),
     retNet: col(),
     turnoverAbs: col(),
-    policyWRaw: col(),
+    policyWRaw: table.returns.map(col),
     policyConf: col(),
     financingCost: financingBpsPerYear > 0 ? col() : undefined,
   };
@@ -301,34 +342,59 @@ export function applyPositionMechanics(
   const volLb = Math.max(0, Math.floor(config.vol_lb));
   const blend = new Float64Array(volLb);
   const extra: Record<string, Float64Array> = {};
+  // Two sleeves run the reference's scalar mechanics on w_A (bit for bit); more run the vector form.
+  const vector = sleeves === 2 ? undefined : new VectorMechanics(sleeves, config);
   let wPrev = 0.5;
   let gPrev = 1.0;
   for (let k = 0; k < n; k++) {
     const i = steps[k];
     const d = decisions[k];
-    checkDecision(d, familyName, config, table.monthEnds[i]);
-    const wRaw = clip(d.wRaw, min_w, max_w);
-    const wSm = smoothing * wPrev + (1 - smoothing) * wRaw;
-    const w = clip(wPrev + clip(wSm - wPrev, -max_step, max_step), min_w, max_w);
+    checkDecision(d, sleeves, familyName, config, table.monthEnds[i]);
+    let w = 0;
+    let turnover: number;
+    if (vector) {
+      turnover = vector.step(d.wRaw as ArrayLike<number>);
+      for (let s = 0; s < sleeves; s++) path.policyWRaw[s][k] = (d.wRaw as ArrayLike<number>)[s];
+    } else {
+      const raw = firstSleeveWeight(d.wRaw);
+      const wRaw = clip(raw, min_w, max_w);
+      const wSm = smoothing * wPrev + (1 - smoothing) * wRaw;
+      w = clip(wPrev + clip(wSm - wPrev, -max_step, max_step), min_w, max_w);
+      turnover = Math.abs(w - wPrev);
+      path.policyWRaw[0][k] = typeof d.wRaw === 'number' ? d.wRaw : (d.wRaw as ArrayLike<number>)[0];
+      path.policyWRaw[1][k] = typeof d.wRaw === 'number' ? 1 - d.wRaw : (d.wRaw as ArrayLike<number>)[1];
+    }
     let gross = clip(gross_base + gross_conf_scale * d.conf, MIN_GROSS, max_gross);
     if (target_vol > 0) {
       // Realised vol of the current blend over the last vol_lb history rows.
       const from = Math.max(0, i - volLb);
       const m = i - from;
-      for (let j = 0; j < m; j++) blend[j] = w * table.retA[from + j] + (1 - w) * table.retB[from + j];
+      if (vector) for (let j = 0; j < m; j++) blend[j] = vector.blend(table.returns, from + j);
+      else
+        for (let j = 0; j < m; j++)
+          blend[j] = w * table.returns[0][from + j] + (1 - w) * table.returns[1][from + j];
       const rv = m >= 3 ? std(blend, 1, 0, m) : 0;
       if (rv > 1e-6) gross = clip(Math.min(gross, target_vol / rv), MIN_GROSS, max_gross);
     }
-    const rA = table.retA[i];
-    const rB = table.retB[i];
-    const retGross = gross * (w * rA + (1 - w) * rB);
-    const turnover = Math.abs(w - wPrev);
+    let blended: number;
+    if (vector) {
+      blended = vector.blend(table.returns, i);
+      for (let s = 0; s < sleeves; s++) {
+        path.sleeveReturns[s][k] = table.returns[s][i];
+        path.weights[s][k] = vector.w[s];
+      }
+    } else {
+      const rA = table.returns[0][i];
+      const rB = table.returns[1][i];
+      blended = w * rA + (1 - w) * rB;
+      path.sleeveReturns[0][k] = rA;
+      path.sleeveReturns[1][k] = rB;
+      path.weights[0][k] = w;
+      path.weights[1][k] = 1 - w;
+    }
+    const retGross = gross * blended;
     const grossChange = Math.abs(gross - gPrev);
     const cost = config.turn_cost_bps * 1e-4 * turnover + config.gross_cost_bps * 1e-4 * grossChange;
-    path.retA[k] = rA;
-    path.retB[k] = rB;
-    path.weightA[k] = w;
-    path.weightB[k] = 1 - w;
     path.grossLeverage[k] = gross;
     path.retGross[k] = retGross;
     path.cost[k] = cost;
@@ -338,7 +404,6 @@ export function applyPositionMechanics(
     if (path.financingCost) path.financingCost[k] = financing;
     path.retNet[k] = retGross - cost - financing;
     path.turnoverAbs[k] = turnover;
-    path.policyWRaw[k] = d.wRaw;
     path.policyConf[k] = d.conf;
     if (d.diagnostics) {
       for (const [key, v] of Object.entries(d.diagnostics)) {
@@ -352,7 +417,63 @@ export function applyPositionMechanics(
   return Object.keys(extra).length > 0 ? { ...path, extra } : path;
 }
 
-/** Simulate one candidate over the walk-forward months (spec section 3). */
+/**
+ * The mechanics' weight steps for N > 2 sleeves: project the raw weights,
+ * smooth towards the previous weights, cap the one-way turnover
+ * 0.5 * sum|w - w_prev| at max_step by scaling the move, project again.
+ */
+class VectorMechanics {
+  readonly w: Float64Array;
+  readonly #lo: Float64Array;
+  readonly #hi: Float64Array;
+  readonly #raw: Float64Array;
+  readonly #next: Float64Array;
+  readonly #smoothing: number;
+  readonly #maxStep: number;
+
+  constructor(n: number, config: CandidateConfig) {
+    const { lo, hi } = sleeveBounds(n, config.min_w, config.max_w);
+    this.#lo = lo;
+    this.#hi = hi;
+    // Start state: equal weights (0.5 / 0.5 for two sleeves).
+    this.w = new Float64Array(n).fill(1 / n);
+    this.#raw = new Float64Array(n);
+    this.#next = new Float64Array(n);
+    this.#smoothing = config.smoothing;
+    this.#maxStep = config.max_step;
+  }
+
+  /** Move to the next month's weights; returns the one-way turnover. */
+  step(wRaw: ArrayLike<number>): number {
+    const n = this.w.length;
+    projectToBoundedSimplex(wRaw, this.#lo, this.#hi, this.#raw);
+    let t = 0;
+    for (let s = 0; s < n; s++) {
+      const d = this.#smoothing * this.w[s] + (1 - this.#smoothing) * this.#raw[s] - this.w[s];
+      this.#next[s] = d;
+      t += Math.abs(d);
+    }
+    t *= 0.5;
+    const scale = t > this.#maxStep ? this.#maxStep / t : 1;
+    for (let s = 0; s < n; s++) this.#next[s] = this.w[s] + scale * this.#next[s];
+    projectToBoundedSimplex(this.#next, this.#lo, this.#hi, this.#next);
+    let turnover = 0;
+    for (let s = 0; s < n; s++) {
+      turnover += Math.abs(this.#next[s] - this.w[s]);
+      this.w[s] = this.#next[s];
+    }
+    return 0.5 * turnover;
+  }
+
+  /** Return of the current weights in row `i`. */
+  blend(returns: readonly Float64Array[], i: number): number {
+    let r = 0;
+    for (let s = 0; s < this.w.length; s++) r += this.w[s] * returns[s][i];
+    return r;
+  }
+}
+
+/** Simulate one candidate over the walk-forward months (docs/model/mechanics.md). */
 export async function runWalkForward(
   family: CandidateFamily,
   config: CandidateConfig,

@@ -14,3 +14,5 @@ export * from './sleeves.js';
 export * from './parallel.js';
 export * from './closest.js';
 export * from './grid.js';
+export * from './simplex.js';
+export * from './manifest.js';

@@ -1,7 +1,7 @@
 import type { CandidateMetrics, PerfMetrics, WalkForwardPath } from './results.js';
 import { maxDrawdown, mean, median, std } from './stats.js';
 
-/** Performance of a monthly return series from start capital K (spec section 5, `perf`). */
+/** Performance of a monthly return series from start capital K (docs/model/metrics.md, `perf`). */
 export function perf(r: ArrayLike<number>, startCapital: number, from = 0, to = r.length): PerfMetrics {
   const n = to - from;
   if (n <= 0) {
@@ -42,7 +42,7 @@ export function perf(r: ArrayLike<number>, startCapital: number, from = 0, to = 
   };
 }
 
-/** Train/test split of the aligned months (spec section 1). */
+/** Train/test split of the aligned months (docs/model/inputs.md). */
 export interface Split {
   /** `split_i`: number of aligned months in train. */
   readonly index: number;
@@ -80,7 +80,7 @@ export interface RobustnessProbe {
   tailAvgMonthlyPnlP10(testReturns: Float64Array, startCapital: number): number;
 }
 
-/** All metrics of a candidate (spec section 5). */
+/** All metrics of a candidate (docs/model/metrics.md). */
 export function candidateMetrics(
   path: WalkForwardPath,
   split: Split,
@@ -92,6 +92,8 @@ export function candidateMetrics(
   const full = perf(path.retNet, startCapital);
   const train = perf(path.retNet, startCapital, 0, nTrain);
   const test = perf(path.retNet, startCapital, nTrain, n);
+  const avgWeights = path.weights.map((w) => (n > 0 ? mean(w) : 0));
+  const weightStds = path.weights.map((w) => (n > 0 ? std(w, 0) : 0));
   return {
     full,
     train,
@@ -100,8 +102,10 @@ export function candidateMetrics(
     bootstrap_p10_avg_monthly_pnl: probe.tailAvgMonthlyPnlP10(path.retNet.slice(nTrain), startCapital),
     avg_turnover_abs: n > 0 ? mean(path.turnoverAbs) : 0,
     avg_gross_leverage: n > 0 ? mean(path.grossLeverage) : 0,
-    avg_weight_a: n > 0 ? mean(path.weightA) : 0,
-    weight_std_a: n > 0 ? std(path.weightA, 0) : 0,
+    avg_weight_a: avgWeights[0],
+    weight_std_a: weightStds[0],
+    avg_weights: avgWeights,
+    weight_stds: weightStds,
     train_test_calmar_gap_abs: Math.abs(train.calmar - test.calmar),
   };
 }

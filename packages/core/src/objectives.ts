@@ -1,6 +1,6 @@
 import type { CandidateMetrics, EvaluatedCandidate, ObjectiveName, ScoredCandidate } from './results.js';
 
-/** Reference dd caps of run-all (spec section 8). */
+/** Reference dd caps of run-all (docs/model/objectives.md). */
 export const RUN_ALL_DD_CAPS: Readonly<Record<ObjectiveName, number>> = Object.freeze({
   return: 0.32,
   balanced: 0.24,
@@ -8,17 +8,36 @@ export const RUN_ALL_DD_CAPS: Readonly<Record<ObjectiveName, number>> = Object.f
   robust: 0.18,
 });
 
-/** How evenly a candidate splits between the two sleeves on average: 1 at 50/50, 0 at all-in. */
+/**
+ * How evenly a candidate spreads over the sleeves on average: 1 at equal
+ * weights, 0 when one sleeve holds everything:
+ * max(0, 1 - (max_s avg_w_s - 1/N) / (1 - 1/N)). Two sleeves use the
+ * reference's form on the first sleeve (the same number, bit for bit).
+ */
 export function diversity(m: CandidateMetrics): number {
-  return Math.max(0, 1 - Math.abs(m.avg_weight_a - 0.5) * 2);
+  const n = m.avg_weights.length;
+  if (n <= 2) return Math.max(0, 1 - Math.abs(m.avg_weight_a - 0.5) * 2);
+  return Math.max(0, 1 - (Math.max(...m.avg_weights) - 1 / n) / (1 - 1 / n));
 }
+
+/** How much the weights move over time: the mean over sleeves of each weight's std (two sleeves: the first's). */
+export function weightVariation(m: CandidateMetrics): number {
+  const n = m.weight_stds.length;
+  if (n <= 2) return m.weight_std_a;
+  let s = 0;
+  for (const x of m.weight_stds) s += x;
+  return s / n;
+}
+
+/** Largest average weight a dynamic candidate may give one sleeve (two sleeves: 0.08 <= w_A <= 0.92). */
+export const DYNAMIC_MAX_AVG_WEIGHT = 0.92;
 
 /** How much a candidate trades, saturating at 8% average turnover. */
 export function activity(m: CandidateMetrics): number {
   return Math.min(1, m.avg_turnover_abs / 0.08);
 }
 
-/** Objective scores (spec section 6). */
+/** Objective scores (docs/model/objectives.md). */
 export function objectiveScore(objective: ObjectiveName, m: CandidateMetrics): number {
   const t = m.test;
   const tail = Math.max(0, m.bootstrap_p10_avg_monthly_pnl);
@@ -44,13 +63,13 @@ export function objectiveScore(objective: ObjectiveName, m: CandidateMetrics): n
         360 * t.max_drawdown +
         1500 * diversity(m) +
         700 * activity(m) +
-        250 * Math.min(1, m.weight_std_a / 0.2) +
+        250 * Math.min(1, weightVariation(m) / 0.2) +
         (25 * tail) / 100
       );
   }
 }
 
-/** The robustness gate of spec section 6; returns the names of the failed checks. */
+/** The robustness gate of docs/model/objectives.md; returns the names of the failed checks. */
 export function failedGates(m: CandidateMetrics, ddCap: number): string[] {
   const failed: string[] = [];
   if (!(m.test.max_drawdown <= ddCap)) failed.push('test_max_drawdown');
@@ -95,7 +114,7 @@ export function selectBest(scored: readonly ScoredCandidate[]): {
     : { selected: pick(scored), withoutGate: true };
 }
 
-/** Promotion score of a run's selected candidate (spec section 8). */
+/** Promotion score of a run's selected candidate (docs/model/objectives.md). */
 export function promotionScore(m: CandidateMetrics): number {
   const t = m.test;
   return (
@@ -105,12 +124,12 @@ export function promotionScore(m: CandidateMetrics): number {
     300 * t.max_drawdown +
     120 * diversity(m) +
     60 * activity(m) +
-    30 * Math.min(1, m.weight_std_a / 0.2) +
+    30 * Math.min(1, weightVariation(m) / 0.2) +
     0.6 * Math.max(0, m.bootstrap_p10_avg_monthly_pnl)
   );
 }
 
-/** Score of a run as the "dynamic" pick (spec section 8). */
+/** Score of a run as the "dynamic" pick (docs/model/objectives.md). */
 export function dynamicScore(m: CandidateMetrics): number {
   const t = m.test;
   return (
@@ -123,7 +142,9 @@ export function dynamicScore(m: CandidateMetrics): number {
   );
 }
 
-/** A truly dynamic candidate: not a fixed mix, trades, and holds both sleeves on average. */
+/** A truly dynamic candidate: not a fixed mix, trades, and no sleeve holds more than 92% on average. */
 export function isDynamic(m: CandidateMetrics, isStaticFamily: boolean): boolean {
-  return !isStaticFamily && m.avg_turnover_abs >= 0.02 && m.avg_weight_a >= 0.08 && m.avg_weight_a <= 0.92;
+  if (isStaticFamily || !(m.avg_turnover_abs >= 0.02)) return false;
+  if (m.avg_weights.length <= 2) return m.avg_weight_a >= 0.08 && m.avg_weight_a <= DYNAMIC_MAX_AVG_WEIGHT; // 0.08 = 1 - 0.92, exactly
+  return Math.max(...m.avg_weights) <= DYNAMIC_MAX_AVG_WEIGHT;
 }

@@ -12,16 +12,21 @@ export interface SleeveTable {
   readonly ret: Float64Array;
 }
 
-/** Two sleeves aligned on their common calendar months (spec section 1). */
+/** N >= 2 sleeves aligned on the calendar months they all cover (docs/model/inputs.md). */
 export interface SleevePanel {
-  /** Sleeve names: A first, B second. */
-  readonly names: readonly [string, string];
-  readonly sources: readonly [string, string];
-  readonly sha256: readonly [string, string];
+  /** Sleeve names in the user's order; sleeve 0 is "the first sleeve" (A of the reference). */
+  readonly names: readonly string[];
+  readonly sources: readonly string[];
+  readonly sha256: readonly string[];
   /** Aligned month ends, last calendar day, ISO `YYYY-MM-DD`. */
   readonly monthEnds: readonly string[];
-  readonly retA: Float64Array;
-  readonly retB: Float64Array;
+  /** Each sleeve's monthly returns on the aligned months, in sleeve order. */
+  readonly returns: readonly Float64Array[];
+}
+
+/** Number of sleeves of a panel. */
+export function sleeveCount(panel: Pick<SleevePanel, 'names'>): number {
+  return panel.names.length;
 }
 
 /** Last calendar day of a `YYYY-MM` month as ISO `YYYY-MM-DD`. */

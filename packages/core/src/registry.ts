@@ -4,7 +4,11 @@ import {
   type CandidateFamily,
   DEFAULT_POSITION,
   SUPPORTED_CORE_APIS,
+  type SleeveUniverse,
   checkParamValue,
+  describeSleeveCounts,
+  supportedSleeves,
+  supportsSleeveCount,
   validateCandidate,
 } from './contract.js';
 import { InputError } from './errors.js';
@@ -47,12 +51,33 @@ export function assertFamily(value: unknown, source: string): asserts value is C
     throw new InputError(`${where}: family ${name}: defaultGrid must be a function`);
   if (!f.params || typeof f.params !== 'object')
     throw new InputError(`${where}: family ${name}: params must be an object`);
+  if (f.sleeves !== undefined) {
+    const c = f.sleeves as { min?: unknown; max?: unknown };
+    const ok =
+      c !== null &&
+      typeof c === 'object' &&
+      Number.isInteger(c.min) &&
+      (c.min as number) >= 2 &&
+      (c.max === undefined || (Number.isInteger(c.max) && (c.max as number) >= (c.min as number)));
+    if (!ok) {
+      throw new InputError(
+        `${where}: family ${name}: sleeves must be { min, max? } with integers 2 <= min <= max, got ${JSON.stringify(f.sleeves)}`,
+      );
+    }
+  }
   for (const [key, spec] of Object.entries(f.params)) {
     const at = `${where}: family ${name}: params.${key}`;
     if (key === 'name' || key === 'method' || key in DEFAULT_POSITION)
       throw new InputError(`${at}: ${key} is a field of every candidate, not a family parameter`);
-    if (!spec || !['number', 'integer', 'enum', 'boolean'].includes(spec.type))
-      throw new InputError(`${at}: type must be number, integer, enum or boolean`);
+    if (!spec || !['number', 'integer', 'enum', 'boolean', 'string'].includes(spec.type))
+      throw new InputError(`${at}: type must be number, integer, enum, boolean or string`);
+    if (spec.type === 'string' && spec.pattern !== undefined) {
+      try {
+        new RegExp(spec.pattern);
+      } catch {
+        throw new InputError(`${at}: pattern is not a regular expression: ${JSON.stringify(spec.pattern)}`);
+      }
+    }
     if (spec.type === 'enum' && (!Array.isArray(spec.values) || spec.values.length === 0))
       throw new InputError(`${at}: an enum needs a non-empty values list`);
     // A default outside its own spec would make every default candidate invalid.
@@ -95,9 +120,15 @@ export class FamilyRegistry {
     return [...this.#families.values()];
   }
 
-  /** All families' default grids, in registration order. */
-  defaultGrid(): CandidateConfig[] {
-    return this.list().flatMap(({ family }) => family.defaultGrid());
+  /**
+   * All families' default grids for these sleeves, in registration order.
+   * A family that cannot allocate between that many sleeves contributes none
+   * (`checkSleeveSupport` refuses it if a grid names it).
+   */
+  defaultGrid(sleeves?: SleeveUniverse): CandidateConfig[] {
+    return this.list()
+      .filter(({ family }) => !sleeves || supportsSleeveCount(family, sleeves.names.length))
+      .flatMap(({ family }) => family.defaultGrid(sleeves));
   }
 }
 
@@ -146,4 +177,28 @@ export function decisionGroups(grid: readonly CandidateConfig[]): CandidateConfi
     groups.get(key)!.push(c);
   }
   return [...groups.values()];
+}
+
+/**
+ * Refuse a grid naming a family that cannot allocate between this many
+ * sleeves (e.g. a family written for two sleeves in a four-sleeve run).
+ */
+export function checkSleeveSupport(
+  grid: readonly CandidateConfig[],
+  registry: FamilyRegistry,
+  sleeves: SleeveUniverse,
+): void {
+  const n = sleeves.names.length;
+  for (const c of grid) {
+    const family = registry.require(String(c.method), c.name);
+    if (supportsSleeveCount(family, n)) continue;
+    const source = registry.list().find((r) => r.family === family)?.source ?? family.meta.name;
+    const declared = family.sleeves
+      ? `it declares sleeves ${JSON.stringify(family.sleeves)}`
+      : 'it declares no `sleeves`, so it is a two-sleeve family';
+    throw new InputError(
+      `candidate ${c.name}: family ${family.meta.name} (from ${source}) supports ${describeSleeveCounts(supportedSleeves(family))} (${declared}); this run has ${n} (${sleeves.names.join(', ')}): drop its candidates or run it with ${describeSleeveCounts(supportedSleeves(family))}`,
+      { field: 'sleeves' },
+    );
+  }
 }

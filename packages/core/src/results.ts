@@ -1,23 +1,27 @@
 import type { CandidateConfig } from './contract.js';
 
 /**
- * A candidate's walk-forward path (spec section 3): one entry per month, as
+ * A candidate's walk-forward path (docs/model/mechanics.md): one entry per month, as
  * parallel typed arrays (column-oriented, like the Parquet tables it becomes).
  */
 export interface WalkForwardPath {
   readonly monthEnds: readonly string[];
-  readonly retA: Float64Array;
-  readonly retB: Float64Array;
-  /** Weight of sleeve A after the position mechanics. */
-  readonly weightA: Float64Array;
-  readonly weightB: Float64Array;
+  /** Sleeve names, sleeve order. */
+  readonly sleeveNames: readonly string[];
+  /** Each sleeve's return in the path months, sleeve order. */
+  readonly sleeveReturns: readonly Float64Array[];
+  /** Each sleeve's weight after the position mechanics (they sum to 1 every month). */
+  readonly weights: readonly Float64Array[];
   readonly grossLeverage: Float64Array;
   readonly retGross: Float64Array;
   readonly cost: Float64Array;
   readonly retNet: Float64Array;
   readonly turnoverAbs: Float64Array;
-  /** The policy's own output before clipping. */
-  readonly policyWRaw: Float64Array;
+  /**
+   * The policy's own weights before the mechanics, per sleeve (a two-sleeve
+   * family's scalar w is `w` and `1 - w`).
+   */
+  readonly policyWRaw: readonly Float64Array[];
   readonly policyConf: Float64Array;
   /** Financing cost of leverage per month, present when a financing rate is set. */
   readonly financingCost?: Float64Array;
@@ -25,7 +29,7 @@ export interface WalkForwardPath {
   readonly extra?: Readonly<Record<string, Float64Array>>;
 }
 
-/** Performance of one return series (spec section 5, `perf`). */
+/** Performance of one return series (docs/model/metrics.md, `perf`). */
 export interface PerfMetrics {
   end_equity: number;
   cagr: number;
@@ -38,9 +42,10 @@ export interface PerfMetrics {
 }
 
 /**
- * A candidate's metrics, with the reference's key names. The two keys that
- * carry the first sleeve's name (`avg_weight_<A>`, `weight_std_<A>`) are added
- * under that name when written; here they are `avg_weight_a`/`weight_std_a`.
+ * A candidate's metrics, with the reference's key names. The keys that carry a
+ * sleeve's name (`avg_weight_<s>`, `weight_std_<s>`) are added under that name
+ * when written; here they are `avg_weight_a`/`weight_std_a` (the first sleeve,
+ * the reference's two numbers) and the per-sleeve lists.
  */
 export interface CandidateMetrics {
   full: PerfMetrics;
@@ -52,6 +57,10 @@ export interface CandidateMetrics {
   avg_gross_leverage: number;
   avg_weight_a: number;
   weight_std_a: number;
+  /** Average weight of every sleeve over the path, sleeve order (`avg_weights[0] = avg_weight_a`). */
+  avg_weights: number[];
+  /** Population std of every sleeve's weight, sleeve order (`weight_stds[0] = weight_std_a`). */
+  weight_stds: number[];
   train_test_calmar_gap_abs: number;
 }
 
@@ -78,7 +87,7 @@ export interface ScoredCandidate {
   readonly failedGates: readonly string[];
 }
 
-/** One objective's optimisation run (spec section 6). */
+/** One objective's optimisation run (docs/model/objectives.md). */
 export interface ObjectiveRun {
   readonly objective: ObjectiveName;
   readonly ddCap: number;
@@ -90,12 +99,12 @@ export interface ObjectiveRun {
   readonly selectedWithoutGate: boolean;
 }
 
-/** Benchmarks over the path window (spec section 9). */
+/** Benchmarks over the path window (docs/model/metrics.md). */
 export interface Benchmarks {
-  /** perf of A alone, B alone and the monthly-rebalanced 50/50 over the path window. */
-  readonly a: PerfMetrics;
-  readonly b: PerfMetrics;
+  /** perf of every sleeve alone over the path window, sleeve order. */
+  readonly sleeves: readonly PerfMetrics[];
+  /** perf of the monthly-rebalanced equal weight (50/50 for two sleeves). */
   readonly equal: PerfMetrics;
-  /** Monthly correlation of A and B over all aligned months. */
-  readonly correlation: number;
+  /** Monthly correlations of the sleeves over all aligned months, row-major N x N. */
+  readonly correlation: Float64Array;
 }

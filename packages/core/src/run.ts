@@ -70,7 +70,7 @@ export function validateRunOptions(o: RunOptions): void {
     throw bad('--seed', o.seed, 'an integer in [0, 2^32)');
 }
 
-/** Split, features and the Z-length check (spec sections 1-2). */
+/** Split, features and the Z-length check (docs/model/inputs.md and features.md). */
 export function prepareRun(panel: SleevePanel, options: RunOptions = DEFAULT_RUN_OPTIONS): PreparedRun {
   validateRunOptions(options);
   const table = buildFeatureTable(panel);
@@ -165,7 +165,7 @@ export async function evaluateCandidates(
   return out;
 }
 
-/** Score every evaluated candidate under one objective and select (spec section 6). */
+/** Score every evaluated candidate under one objective and select (docs/model/objectives.md). */
 export function runObjective(
   evaluated: readonly EvaluatedCandidate[],
   objective: ObjectiveName,
@@ -192,7 +192,7 @@ export interface Promotion {
   readonly dynamic: { objective: ObjectiveName; score: number } | { none: string };
 }
 
-/** Promotion of a best run and a best dynamic run (spec section 8). */
+/** Promotion of a best run and a best dynamic run (docs/model/objectives.md). */
 export function promote(
   runs: readonly ObjectiveRun[],
   promoteDdCap: number,
@@ -225,20 +225,37 @@ export function promote(
       : {
           none:
             'no objective selected a dynamic candidate (non-static family, average turnover >= 0.02 ' +
-            'and average weight of the first sleeve within [0.08, 0.92])',
+            'and no sleeve above 0.92 average weight)',
         },
   };
 }
 
-/** perf of A alone, B alone and monthly-rebalanced 50/50 over a path's window, and the A/B correlation. */
+/**
+ * Every sleeve alone and the monthly-rebalanced equal weight over a path's
+ * window, and the sleeves' correlation matrix over all aligned months.
+ */
 export function benchmarks(panel: SleevePanel, path: WalkForwardPath, startCapital: number): Benchmarks {
-  const equal = new Float64Array(path.retA.length);
-  for (let k = 0; k < equal.length; k++) equal[k] = 0.5 * path.retA[k] + 0.5 * path.retB[k];
+  const n = path.sleeveReturns.length;
+  const equal = new Float64Array(path.retNet.length);
+  // Two sleeves: 0.5 * rA + 0.5 * rB, the reference's 50/50 (1/2 is exact).
+  for (let k = 0; k < equal.length; k++) {
+    let r = 0;
+    for (let s = 0; s < n; s++) r += (1 / n) * path.sleeveReturns[s][k];
+    equal[k] = r;
+  }
+  const matrix = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    matrix[a * n + a] = 1;
+    for (let b = a + 1; b < n; b++) {
+      const c = correlation(panel.returns[a], panel.returns[b]);
+      matrix[a * n + b] = c;
+      matrix[b * n + a] = c;
+    }
+  }
   return {
-    a: perf(path.retA, startCapital),
-    b: perf(path.retB, startCapital),
+    sleeves: path.sleeveReturns.map((r) => perf(r, startCapital)),
     equal: perf(equal, startCapital),
-    correlation: correlation(panel.retA, panel.retB),
+    correlation: matrix,
   };
 }
 
@@ -264,22 +281,11 @@ export interface RunAllResult {
 }
 
 /**
- * Run-all (spec section 8): simulate every candidate once, score it under each
- * objective, select per objective, promote a best and a best dynamic run.
+ * The scoring half of a run (docs/model/objectives.md): score every evaluated
+ * candidate under each objective, select per objective, promote a best and a
+ * best dynamic run. The whole run, simulation in workers and overfitting
+ * statistics included, is `runStep4` in `@step4/engine`.
  */
-export async function runAll(
-  grid: readonly CandidateConfig[],
-  registry: FamilyRegistry,
-  prepared: PreparedRun,
-  probe: RobustnessProbe,
-  options: RunAllOptions = {},
-): Promise<RunAllResult> {
-  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
-  const evaluated = await evaluateCandidates(grid, registry, prepared, probe, options.onProgress);
-  return scoreRunAll(evaluated, registry, prepared, { ...options, objectives });
-}
-
-/** The scoring half of run-all, for callers that evaluated the candidates themselves (e.g. in workers). */
 export function scoreRunAll(
   evaluated: readonly EvaluatedCandidate[],
   registry: FamilyRegistry,

@@ -11,7 +11,7 @@ import { InputError, isInputError, quoteValue } from './errors.js';
 import { type SleevePanel, type SleeveTable, monthEndOf, nextMonth } from './panel.js';
 
 /**
- * Loading a "Step 3 monthly table" (spec section 1): `month_end` and `ret`
+ * Loading a "Step 3 monthly table" (docs/model/inputs.md): `month_end` and `ret`
  * columns (and an optional `equity` column that must agree with `ret`), CSV
  * or Parquet, validated row by row. Every problem is an `InputError` on one
  * line naming the file, the row and the field; every value echoed in a
@@ -687,53 +687,77 @@ export async function loadSleeveTable(path: string, name: string): Promise<Sleev
 }
 
 export interface AlignOptions {
-  /** Fewest common months (default 48, spec section 1). */
+  /** Fewest common months (default 48, docs/model/inputs.md). */
   readonly minOverlap?: number;
 }
 
 /**
- * Align two sleeves on their common calendar months (spec section 1). Inside
- * the common range [latest first month, earliest last month] every month must
- * be in both tables.
+ * Align N >= 2 sleeves on the calendar months they all cover
+ * (docs/model/inputs.md). Inside the common range [latest first month,
+ * earliest last month] every month must be in every table; fewer than
+ * `minOverlap` common months is an error naming each table and its range.
  */
-export function alignSleeves(a: SleeveTable, b: SleeveTable, opts: AlignOptions = {}): SleevePanel {
+export function alignSleeves(tables: readonly SleeveTable[], opts: AlignOptions = {}): SleevePanel {
   const minOverlap = opts.minOverlap ?? 48;
-  const first = a.months[0] > b.months[0] ? a.months[0] : b.months[0];
-  const last =
-    a.months[a.months.length - 1] < b.months[b.months.length - 1]
-      ? a.months[a.months.length - 1]
-      : b.months[b.months.length - 1];
-  const indexA = new Map(a.months.map((m, i) => [m, i]));
-  const indexB = new Map(b.months.map((m, i) => [m, i]));
+  if (tables.length < 2)
+    throw new InputError(`a run needs at least two sleeves, got ${tables.length}`, { field: 'sleeves' });
+  const seen = new Map<string, SleeveTable>();
+  for (const t of tables) {
+    const other = seen.get(t.name);
+    if (other)
+      throw new InputError(
+        `two sleeves are named ${t.name} (${other.source} and ${t.source}); names must be unique`,
+        {
+          field: 'sleeves',
+        },
+      );
+    seen.set(t.name, t);
+  }
+  const firstOf = (t: SleeveTable) => t.months[0];
+  const lastOf = (t: SleeveTable) => t.months[t.months.length - 1];
+  const first = tables.map(firstOf).reduce((x, y) => (y > x ? y : x));
+  const last = tables.map(lastOf).reduce((x, y) => (y < x ? y : x));
+  const indices = tables.map((t) => new Map(t.months.map((m, i) => [m, i])));
   const months: string[] = [];
   if (first <= last) {
     for (let m = first; m <= last; m = nextMonth(m)) {
-      for (const [t, index] of [
-        [a, indexA],
-        [b, indexB],
-      ] as const) {
-        if (!index.has(m)) {
+      tables.forEach((t, k) => {
+        if (!indices[k].has(m)) {
           throw new InputError(
-            `${t.source}: month ${m} is missing inside the range ${first} .. ${last} that both sleeves cover`,
+            `${t.source}: month ${m} is missing inside the range ${first} .. ${last} that all sleeves cover`,
             { file: t.source, field: 'month_end' },
           );
         }
-      }
+      });
       months.push(m);
     }
   }
   if (months.length < minOverlap) {
+    // Name the tables that bound the overlap first: the run is short because of them.
+    const range = (t: SleeveTable) => `${basename(t.source)} (${t.name}, ${firstOf(t)} .. ${lastOf(t)})`;
+    const late = tables.filter((t) => firstOf(t) === first);
+    const early = tables.filter((t) => lastOf(t) === last);
+    const roles = (t: SleeveTable) =>
+      [
+        late.length < tables.length && late.includes(t) ? 'starts last' : '',
+        early.length < tables.length && early.includes(t) ? 'ends first' : '',
+      ].filter(Boolean);
+    const named = tables.filter((t) => roles(t).length > 0);
+    const bounds = named.map((t) => `${range(t)} ${roles(t).join(' and ')}`);
+    const others = tables.filter((t) => !named.includes(t));
     throw new InputError(
-      `too little overlap: ${basename(a.source)} and ${basename(b.source)} share ${months.length} months` +
-        `${months.length > 0 ? ` (${first} .. ${last})` : ''}, at least ${minOverlap} are needed`,
+      `too little overlap: the ${tables.length} sleeves share ${months.length} months` +
+        `${months.length > 0 ? ` (${first} .. ${last})` : ''}, at least ${minOverlap} are needed; ` +
+        `${bounds.length > 0 ? bounds.join('; ') : 'every table'}` +
+        `${others.length > 0 ? `; ${bounds.length > 0 ? 'the others: ' : ''}${others.map(range).join(', ')}` : ''}`,
+      { field: 'sleeves' },
     );
   }
   return {
-    names: [a.name, b.name],
-    sources: [a.source, b.source],
-    sha256: [a.sha256, b.sha256],
+    names: tables.map((t) => t.name),
+    sources: tables.map((t) => t.source),
+    sha256: tables.map((t) => t.sha256),
     monthEnds: months.map(monthEndOf),
-    retA: Float64Array.from(months, (m) => a.ret[indexA.get(m)!]),
-    retB: Float64Array.from(months, (m) => b.ret[indexB.get(m)!]),
+    returns: tables.map((t, k) => Float64Array.from(months, (m) => t.ret[indices[k].get(m)!])),
   };
 }

@@ -45,7 +45,7 @@ export function median(x: ArrayLike<number>): number {
 }
 
 /**
- * Maximum drawdown of the compounded path prod(1 + r) (spec section 5). The
+ * Maximum drawdown of the compounded path prod(1 + r) (docs/model/metrics.md). The
  * path starts at 1 + r0: the capital before the first month is not a peak.
  */
 export function maxDrawdown(r: ArrayLike<number>, from = 0, to = r.length): number {

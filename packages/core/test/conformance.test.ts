@@ -5,7 +5,7 @@ import { ConformanceError, runConformance, syntheticPanel } from '../src/testing
 const grid = () => [candidate('x', 'probe')];
 const panels = [syntheticPanel({ months: 72, seed: 11 })];
 
-function family(overrides: Partial<CandidateFamily>): CandidateFamily {
+function family(overrides: Partial<Omit<CandidateFamily, 'meta' | 'defaultGrid'>>): CandidateFamily {
   return defineFamily({
     meta: { name: 'probe', version: '0.0.0', coreApi: CORE_API_VERSION },
     params: {},

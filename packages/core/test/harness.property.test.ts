@@ -1,5 +1,5 @@
 /**
- * Properties of the position mechanics (spec section 3, harness.ts) for
+ * Properties of the position mechanics (docs/model/mechanics.md, harness.ts) for
  * random configs, decisions and return histories: what the harness promises
  * whatever a policy asks for.
  */
@@ -27,8 +27,8 @@ function tableOf(retA: number[], retB: number[]): FeatureTable {
     featureNames: [],
     features: new Float64Array(0),
     monthEnds: Array.from({ length: n }, (_, i) => MONTH(i)),
-    retA: Float64Array.from(retA),
-    retB: Float64Array.from(retB),
+    sleeveNames: ['a', 'b'],
+    returns: [Float64Array.from(retA), Float64Array.from(retB)],
     panelIndex: Int32Array.from({ length: n }, (_, i) => i),
   };
 }
@@ -53,8 +53,11 @@ const configArb = fc
     candidate('prop', 'x', { ...rest, min_w: Math.min(lo, hi), max_w: Math.max(lo, hi) }),
   );
 
+/** A two-sleeve decision: the first sleeve's raw weight as one number. */
+type ScalarDecision = Decision & { wRaw: number };
+
 /** Raw weights anywhere (out of range too), confidences in [0, 1]. */
-const decisionArb: fc.Arbitrary<Decision> = fc.record({
+const decisionArb: fc.Arbitrary<ScalarDecision> = fc.record({
   wRaw: fc.oneof(unit, fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(-1e9, 1e9)),
   conf: fc.oneof(unit, fc.constantFrom(0, 1)),
 });
@@ -85,7 +88,7 @@ function run(c: {
   config: CandidateConfig;
   retA: number[];
   retB: number[];
-  decisions: Decision[];
+  decisions: ScalarDecision[];
   firstStep: number;
   financing: number;
 }) {
@@ -108,11 +111,11 @@ describe('position mechanics: properties', () => {
       fc.property(caseArb(), (c) => {
         const { config, path } = { config: c.config, ...run(c) };
         let prev = 0.5;
-        for (let k = 0; k < path.weightA.length; k++) {
-          const w = path.weightA[k];
+        for (let k = 0; k < path.weights[0].length; k++) {
+          const w = path.weights[0][k];
           expect(w).toBeGreaterThanOrEqual(config.min_w);
           expect(w).toBeLessThanOrEqual(config.max_w);
-          expect(path.weightB[k]).toBe(1 - w);
+          expect(path.weights[1][k]).toBe(1 - w);
           // The start (0.5) may lie outside the bounds: the first month may have to jump into them.
           const outside = Math.max(0, config.min_w - 0.5, 0.5 - config.max_w);
           expect(Math.abs(w - prev)).toBeLessThanOrEqual(
@@ -129,11 +132,11 @@ describe('position mechanics: properties', () => {
     fc.assert(
       fc.property(caseArb(), (c) => {
         const { config, path, decisions } = { config: c.config, ...run(c) };
-        for (let k = 1; k < path.weightA.length; k++) {
+        for (let k = 1; k < path.weights[0].length; k++) {
           const target = clip(decisions[k].wRaw, config.min_w, config.max_w);
-          const prev = path.weightA[k - 1];
-          expect(path.weightA[k]).toBeGreaterThanOrEqual(Math.min(prev, target) - EPS);
-          expect(path.weightA[k]).toBeLessThanOrEqual(Math.max(prev, target) + EPS);
+          const prev = path.weights[0][k - 1];
+          expect(path.weights[0][k]).toBeGreaterThanOrEqual(Math.min(prev, target) - EPS);
+          expect(path.weights[0][k]).toBeLessThanOrEqual(Math.max(prev, target) + EPS);
         }
       }),
       RUNS,
@@ -167,16 +170,16 @@ describe('position mechanics: properties', () => {
         const { config, path } = { config: c.config, ...run(c) };
         let w = 0.5;
         let g = 1;
-        for (let k = 0; k < path.weightA.length; k++) {
-          expect(path.turnoverAbs[k]).toBe(Math.abs(path.weightA[k] - w));
+        for (let k = 0; k < path.weights[0].length; k++) {
+          expect(path.turnoverAbs[k]).toBe(Math.abs(path.weights[0][k] - w));
           const cost =
             config.turn_cost_bps * 1e-4 * path.turnoverAbs[k] +
             config.gross_cost_bps * 1e-4 * Math.abs(path.grossLeverage[k] - g);
           expect(path.cost[k]).toBeGreaterThanOrEqual(0);
           expect(path.cost[k]).toBeCloseTo(cost, 14);
           // No change, no cost.
-          if (path.weightA[k] === w && path.grossLeverage[k] === g) expect(path.cost[k]).toBe(0);
-          w = path.weightA[k];
+          if (path.weights[0][k] === w && path.grossLeverage[k] === g) expect(path.cost[k]).toBe(0);
+          w = path.weights[0][k];
           g = path.grossLeverage[k];
         }
       }),
@@ -190,14 +193,17 @@ describe('position mechanics: properties', () => {
         const { path, table, steps } = run(c);
         for (let k = 0; k < path.retNet.length; k++) {
           const i = steps[k];
-          expect([path.retA[k], path.retB[k], path.monthEnds[k]]).toEqual([
-            table.retA[i],
-            table.retB[i],
+          expect([path.sleeveReturns[0][k], path.sleeveReturns[1][k], path.monthEnds[k]]).toEqual([
+            table.returns[0][i],
+            table.returns[1][i],
             table.monthEnds[i],
           ]);
-          const w = path.weightA[k];
+          const w = path.weights[0][k];
           const gross = path.grossLeverage[k];
-          expect(path.retGross[k]).toBeCloseTo(gross * (w * table.retA[i] + (1 - w) * table.retB[i]), 14);
+          expect(path.retGross[k]).toBeCloseTo(
+            gross * (w * table.returns[0][i] + (1 - w) * table.returns[1][i]),
+            14,
+          );
           const financing = (Math.max(0, gross - 1) * c.financing * 1e-4) / 12;
           if (c.financing > 0) expect(path.financingCost![k]).toBeCloseTo(financing, 15);
           else expect(path.financingCost).toBeUndefined();
@@ -228,7 +234,7 @@ describe('position mechanics: properties', () => {
     fc.assert(
       fc.property(caseArb(), (c) => {
         const { path, decisions } = run(c);
-        expect(Array.from(path.policyWRaw)).toEqual(decisions.map((d) => d.wRaw));
+        expect(Array.from(path.policyWRaw[0])).toEqual(decisions.map((d) => d.wRaw));
         expect(Array.from(path.policyConf)).toEqual(decisions.map((d) => d.conf));
       }),
       RUNS,

@@ -12,7 +12,7 @@ import { syntheticPanel } from '../src/testing/index.js';
 
 const table = buildFeatureTable(syntheticPanel({ months: 60, seed: 5 }));
 
-describe('position mechanics (spec section 3)', () => {
+describe('position mechanics (docs/model/mechanics.md)', () => {
   it('clips, smooths and limits the step exactly as specified', () => {
     const config = candidate('c', 'x', { min_w: 0.1, max_w: 0.9, smoothing: 0.5, max_step: 0.15 });
     const steps = [24, 25, 26];
@@ -26,11 +26,11 @@ describe('position mechanics (spec section 3)', () => {
       ],
       config,
     );
-    expect(Array.from(path.weightA)).toEqual(
+    expect(Array.from(path.weights[0])).toEqual(
       [0.65, 0.775, 0.625].map((w, i) => [0.5 + 0.15, 0.65 + 0.125, 0.775 - 0.15][i]),
     );
     expect(path.turnoverAbs[0]).toBeCloseTo(0.15, 15);
-    expect(Array.from(path.policyWRaw)).toEqual([1.4, 0.9, -1]);
+    expect(Array.from(path.policyWRaw[0])).toEqual([1.4, 0.9, -1]);
   });
 
   it('scales gross with confidence, clips to [0.85, max_gross] and charges both costs', () => {
@@ -55,7 +55,7 @@ describe('position mechanics (spec section 3)', () => {
     expect(path.cost[0]).toBeCloseTo(6e-4 * 0.15, 15);
     expect(path.cost[1]).toBeCloseTo(12e-4 * 0.2 + 6e-4 * 0.09, 15);
     const i = 31;
-    expect(path.retGross[1]).toBeCloseTo(1.06 * (0.7 * table.retA[i] + 0.3 * table.retB[i]), 14);
+    expect(path.retGross[1]).toBeCloseTo(1.06 * (0.7 * table.returns[0][i] + 0.3 * table.returns[1][i]), 14);
     expect(path.retNet[1]).toBe(path.retGross[1] - path.cost[1]);
   });
 
@@ -63,7 +63,7 @@ describe('position mechanics (spec section 3)', () => {
     const config = candidate('c', 'x', { max_gross: 1.3, gross_base: 1.3, target_vol: 0.01, vol_lb: 4 });
     const i = 40;
     const path = applyPositionMechanics(table, [i], [{ wRaw: 0.5, conf: 0 }], config);
-    const blend = [36, 37, 38, 39].map((j) => 0.5 * table.retA[j] + 0.5 * table.retB[j]);
+    const blend = [36, 37, 38, 39].map((j) => 0.5 * table.returns[0][j] + 0.5 * table.returns[1][j]);
     const m = blend.reduce((a, b) => a + b) / 4;
     const rv = Math.sqrt(blend.reduce((a, b) => a + (b - m) ** 2, 0) / 3);
     expect(path.grossLeverage[0]).toBeCloseTo(Math.min(1.3, Math.max(0.85, 0.01 / rv)), 14);

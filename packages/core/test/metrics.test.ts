@@ -18,7 +18,7 @@ import {
   validateCandidate,
 } from '../src/index.js';
 
-describe('perf (spec section 5)', () => {
+describe('perf (docs/model/metrics.md)', () => {
   it('computes equity, pnl, cagr, drawdown and calmar of a small series by hand', () => {
     const m = perf([0.1, -0.2, 0.05], 1000);
     // equity 1100, 880, 924; pnl 100, -220, 44
@@ -60,7 +60,7 @@ describe('perf (spec section 5)', () => {
   });
 });
 
-describe('split (spec section 1)', () => {
+describe('split (docs/model/inputs.md)', () => {
   it('uses Python round (half to even) and clamps to [24, n - 12]', () => {
     expect(roundHalfEven(72.5)).toBe(72);
     expect(roundHalfEven(73.5)).toBe(74);
@@ -96,12 +96,14 @@ function metrics(
     avg_gross_leverage: 1,
     avg_weight_a: 0.5,
     weight_std_a: 0.1,
+    avg_weights: [0.5, 0.5],
+    weight_stds: [0.1, 0.1],
     train_test_calmar_gap_abs: 0.5,
     ...over,
   };
 }
 
-describe('gates and selection (spec section 6)', () => {
+describe('gates and selection (docs/model/objectives.md)', () => {
   it('names each failed gate', () => {
     expect(failedGates(metrics({}), 0.18)).toEqual([]);
     expect(failedGates(metrics({ testDd: 0.19 }), 0.18)).toEqual(['test_max_drawdown']);
@@ -130,7 +132,7 @@ describe('gates and selection (spec section 6)', () => {
   });
 });
 
-describe('promotion (spec section 8)', () => {
+describe('promotion (docs/model/objectives.md)', () => {
   const run = (objective: 'return' | 'balanced', m: CandidateMetrics, method = 'heuristic') => ({
     objective,
     ddCap: 0.3,

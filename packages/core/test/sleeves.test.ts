@@ -31,7 +31,7 @@ const lastWeekday = (y: number, m: number) => {
   return d;
 };
 
-describe('sleeve tables (spec section 1)', () => {
+describe('sleeve tables (docs/model/inputs.md)', () => {
   it('reads the embedded CSV and Parquet sleeves to the same doubles', async () => {
     for (const name of ['spyqqq', 'btceth']) {
       const a = await loadSleeveTable(data(`sleeve_${name}_monthly.csv`), name);
@@ -43,7 +43,7 @@ describe('sleeve tables (spec section 1)', () => {
     const a = await loadSleeveTable(data('sleeve_spyqqq_monthly.csv'), 'spyqqq');
     const b = await loadSleeveTable(data('sleeve_btceth_monthly.csv'), 'btceth');
     expect([a.months.length, b.months.length]).toEqual([120, 131]);
-    const panel = alignSleeves(a, b);
+    const panel = alignSleeves([a, b]);
     expect(panel.monthEnds.length).toBe(120);
     expect([panel.monthEnds[0], panel.monthEnds[119]]).toEqual(['2016-02-29', '2026-01-31']);
   });
@@ -61,9 +61,9 @@ describe('sleeve tables (spec section 1)', () => {
       source: 'b.csv',
       name: 'b',
     });
-    const panel = alignSleeves(a, b);
+    const panel = alignSleeves([a, b]);
     expect(panel.monthEnds).toEqual(calendar);
-    expect(panel.retA[4]).toBe(0.01);
+    expect(panel.returns[0][4]).toBe(0.01);
   });
 
   it('sorts unsorted rows', () => {
@@ -106,14 +106,17 @@ describe('sleeve tables (spec section 1)', () => {
     const gap = full.filter((_, i) => i !== 30);
     const a = parseSleeveCsv(csv(full.map((d) => `${d},0.01`)), { source: 'a.csv', name: 'a' });
     const b = parseSleeveCsv(csv(gap.map((d) => `${d},0.02`)), { source: 'b.csv', name: 'b' });
-    expect(() => alignSleeves(a, b)).toThrow(
+    expect(() => alignSleeves([a, b])).toThrow(
       `b.csv: month ${full[30].slice(0, 7)} is missing inside the range 2010-01 .. 2014-12`,
     );
     const short = parseSleeveCsv(csv(full.slice(0, 40).map((d) => `${d},0.02`)), {
       source: 'c.csv',
       name: 'c',
     });
-    expect(() => alignSleeves(a, short)).toThrow(/share 40 months .* at least 48/);
+    // The message names each table with its range, the table that cuts the overlap short first.
+    expect(() => alignSleeves([a, short])).toThrow(
+      /too little overlap: the 2 sleeves share 40 months .* at least 48 are needed; c\.csv \(c, 2010-01 \.\. 2013-04\) ends first; the others: a\.csv \(a, 2010-01 \.\. 2014-12\)$/,
+    );
   });
 
   it('validates Parquet tables too: null returns and broken files', () => {

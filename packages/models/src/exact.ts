@@ -216,7 +216,7 @@ export function logisticGradientHessian(
  * P(class 1) for xNew of a balanced, L2-penalised logistic regression on
  * standardised features (scikit-learn's `LogisticRegression(C, class_weight="balanced")`
  * solved to convergence). A window with a single class gives that class
- * probability 1 (spec section 10).
+ * probability 1 (docs/model/README.md).
  */
 export function logisticExact(
   X: Float64Array,

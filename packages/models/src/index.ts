@@ -16,3 +16,5 @@ export * from './training.js';
 export * from './linear.js';
 export * from './tf-backend.js';
 export * from './tf-solve.js';
+export * from './multinomial.js';
+export * from './simplex-qp.js';

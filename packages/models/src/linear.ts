@@ -110,7 +110,7 @@ function logisticLoss(
  * gradient and Hessian in float64, each Newton system solved on TensorFlow.js
  * with float64 refinement. A window stops at its own gradient norm of 1e-12,
  * independent of the other windows. A single-class window gives that class
- * probability 1 (spec section 10).
+ * probability 1 (docs/model/README.md).
  */
 export async function logisticPredictBatch(
   batch: WindowBatch,

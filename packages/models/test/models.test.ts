@@ -82,7 +82,7 @@ describe('float64 solvers', () => {
     expect(fit.iterations).toBeLessThan(30);
   });
 
-  it('puts probability 1 on the only class of a single-class window (spec section 10)', () => {
+  it('puts probability 1 on the only class of a single-class window (docs/model/README.md)', () => {
     const { X, xNew } = problem(24, 17, 5);
     expect(logisticExact(X, 24, 17, new Uint8Array(24).fill(1), 1, xNew)).toBe(1);
     expect(logisticExact(X, 24, 17, new Uint8Array(24), 1, xNew)).toBe(0);

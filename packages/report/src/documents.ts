@@ -6,58 +6,21 @@ import {
   type ObjectiveRun,
   type PerfMetrics,
   type RunAllResult,
+  type ReportExtras,
+  type RunManifest,
   type ScoredCandidate,
   benchmarks,
 } from '@step4/core';
 
 /**
- * The JSON documents of spec section 9. Key names and nesting follow the
+ * The JSON documents of docs/model/outputs.md. Key names and nesting follow the
  * reference (`selected_candidate.metrics.test.max_drawdown`,
  * `avg_weight_spyqqq`, ...) so scripts written against it keep working; new
  * fields are only ever added.
  */
 
-/** Everything about a run that is not a result: options, inputs, versions. */
-export interface RunManifest {
-  readonly tool: { readonly name: string; readonly version: string };
-  readonly startCapital: number;
-  readonly trainRatio: number;
-  readonly minHistoryMonths: number;
-  readonly seed: number;
-  readonly bootstrap: { readonly samples: number; readonly blockMonths: number; readonly method: string };
-  readonly promoteDdCap: number;
-  readonly sleeves: readonly { readonly name: string; readonly source: string; readonly sha256: string }[];
-  readonly families: readonly { readonly name: string; readonly version: string; readonly source: string }[];
-  readonly packages: Readonly<Record<string, string>>;
-  /** ISO timestamp; the only field that differs between two identical runs. */
-  readonly generatedAt: string;
-  /** Options beyond the reference's (financing rate, optional gates, bootstrap method, ...). */
-  readonly options?: Readonly<Record<string, unknown>>;
-  /** Sections added beside the reference's keys (e.g. overfitting statistics). */
-  readonly extras?: ReportExtras;
-  /** The quick conformance check of each plugin family before the run (built-ins are checked by tests). */
-  readonly pluginChecks?: readonly PluginCheckRecord[];
-}
-
-/** One plugin family's quick conformance check. */
-export interface PluginCheckRecord {
-  readonly family: string;
-  readonly source: string;
-  /** null when the check was skipped (`--no-plugin-check`). */
-  readonly passed: boolean | null;
-  readonly failedCheck?: string;
-  readonly reason?: string;
-}
-
-/** Extra JSON sections; the reference's keys are never renamed, only added to. */
-export interface ReportExtras {
-  /** Added to an objective run's summary at the top level. */
-  summary?(run: ObjectiveRun): Record<string, unknown>;
-  /** Added to a candidate's entry (summary's selected_candidate and the optimization report). */
-  candidate?(name: string): Record<string, unknown> | undefined;
-  /** Added to the run report at the top level. */
-  runReport?: Record<string, unknown>;
-}
+// The manifest types live in core so the engine can build a manifest without importing report.
+export type { PluginCheckRecord, ReportExtras, RunManifest } from '@step4/core';
 
 export function perfJson(p: PerfMetrics): Record<string, number> {
   return {
@@ -72,8 +35,23 @@ export function perfJson(p: PerfMetrics): Record<string, number> {
   };
 }
 
-/** Candidate metrics with the reference key names (`avg_weight_<first sleeve>`). */
-export function metricsJson(m: CandidateMetrics, firstSleeve: string): Record<string, unknown> {
+/**
+ * Candidate metrics with the reference key names: `avg_weight_<first sleeve>`
+ * and `weight_std_<first sleeve>` for two sleeves (the second is the
+ * complement), `avg_weight_<s>` and `weight_std_<s>` of every sleeve for more.
+ */
+export function metricsJson(m: CandidateMetrics, sleeveNames: readonly string[]): Record<string, unknown> {
+  const firstSleeve = sleeveNames[0];
+  const perSleeve =
+    sleeveNames.length === 2
+      ? {
+          [`avg_weight_${firstSleeve}`]: m.avg_weight_a,
+          [`weight_std_${firstSleeve}`]: m.weight_std_a,
+        }
+      : Object.fromEntries([
+          ...sleeveNames.map((s, i) => [`avg_weight_${s}`, m.avg_weights[i]]),
+          ...sleeveNames.map((s, i) => [`weight_std_${s}`, m.weight_stds[i]]),
+        ]);
   return {
     full: perfJson(m.full),
     train: perfJson(m.train),
@@ -82,21 +60,28 @@ export function metricsJson(m: CandidateMetrics, firstSleeve: string): Record<st
     bootstrap_p10_avg_monthly_pnl: m.bootstrap_p10_avg_monthly_pnl,
     avg_turnover_abs: m.avg_turnover_abs,
     avg_gross_leverage: m.avg_gross_leverage,
-    [`avg_weight_${firstSleeve}`]: m.avg_weight_a,
-    [`weight_std_${firstSleeve}`]: m.weight_std_a,
+    ...perSleeve,
     train_test_calmar_gap_abs: m.train_test_calmar_gap_abs,
   };
 }
 
-function scoredJson(s: ScoredCandidate, firstSleeve: string, extras?: ReportExtras): Record<string, unknown> {
+function scoredJson(
+  s: ScoredCandidate,
+  sleeveNames: readonly string[],
+  extras?: ReportExtras,
+): Record<string, unknown> {
   const c = s.candidate;
   return {
-    ...scoredCore(s, c, firstSleeve),
+    ...scoredCore(s, c, sleeveNames),
     ...(extras?.candidate?.(c.config.name) ?? {}),
   };
 }
 
-function scoredCore(s: ScoredCandidate, c: EvaluatedCandidate, firstSleeve: string): Record<string, unknown> {
+function scoredCore(
+  s: ScoredCandidate,
+  c: EvaluatedCandidate,
+  sleeveNames: readonly string[],
+): Record<string, unknown> {
   return {
     name: c.config.name,
     config: { ...c.config },
@@ -104,7 +89,7 @@ function scoredCore(s: ScoredCandidate, c: EvaluatedCandidate, firstSleeve: stri
     score: s.score,
     robust_pass: s.robustPass,
     failed_gates: s.failedGates,
-    metrics: metricsJson(c.metrics!, firstSleeve),
+    metrics: metricsJson(c.metrics!, sleeveNames),
   };
 }
 
@@ -123,7 +108,6 @@ export function metaJson(
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const { prepared } = result;
-  const [a, b] = prepared.panel.names;
   return {
     script: manifest.tool.name,
     script_version: manifest.tool.version,
@@ -135,7 +119,7 @@ export function metaJson(
     n_overlap_months: prepared.panel.monthEnds.length,
     overlap_first_month_end: prepared.panel.monthEnds[0],
     overlap_last_month_end: prepared.panel.monthEnds[prepared.panel.monthEnds.length - 1],
-    sleeves: [a, b],
+    sleeves: [...prepared.panel.names],
     sources: Object.fromEntries(manifest.sleeves.map((s) => [s.name, s.source])),
     bootstrap_samples: manifest.bootstrap.samples,
     bootstrap_block_months: manifest.bootstrap.blockMonths,
@@ -162,13 +146,27 @@ export function metaJson(
   };
 }
 
-export function benchmarksJson(bm: Benchmarks, names: readonly [string, string]): Record<string, unknown> {
-  const [a, b] = names;
+/**
+ * Every sleeve alone and equal weight; two sleeves keep the reference's keys
+ * (`equal_weight_50_50`, `correlation_<a>_<b>`), more get `equal_weight` and
+ * the correlation matrix by sleeve name.
+ */
+export function benchmarksJson(bm: Benchmarks, names: readonly string[]): Record<string, unknown> {
+  const n = names.length;
+  const sleeves = Object.fromEntries(names.map((s, i) => [s, perfJson(bm.sleeves[i])]));
+  if (n === 2) {
+    return {
+      ...sleeves,
+      equal_weight_50_50: perfJson(bm.equal),
+      [`correlation_${names[0]}_${names[1]}`]: bm.correlation[1],
+    };
+  }
   return {
-    [a]: perfJson(bm.a),
-    [b]: perfJson(bm.b),
-    equal_weight_50_50: perfJson(bm.equal),
-    [`correlation_${a}_${b}`]: bm.correlation,
+    ...sleeves,
+    equal_weight: perfJson(bm.equal),
+    correlation: Object.fromEntries(
+      names.map((a, i) => [a, Object.fromEntries(names.map((b, j) => [b, bm.correlation[i * n + j]]))]),
+    ),
   };
 }
 
@@ -186,7 +184,7 @@ export function summaryDocument(
       max_drawdown_cap: run.ddCap,
       selected_without_gate: run.selectedWithoutGate,
     }),
-    selected_candidate: scoredJson(run.selected, panel.names[0], manifest.extras),
+    selected_candidate: scoredJson(run.selected, panel.names, manifest.extras),
     benchmarks: benchmarksJson(benchmarks(panel, selected.path!, manifest.startCapital), panel.names),
     ...(manifest.extras?.summary?.(run) ?? {}),
   };
@@ -198,7 +196,7 @@ export function optimizationReportDocument(
   result: RunAllResult,
   manifest: RunManifest,
 ): Record<string, unknown> {
-  const first = result.prepared.panel.names[0];
+  const names = result.prepared.panel.names;
   const byName = new Map(run.scored.map((s) => [s.candidate.config.name, s]));
   return {
     meta: metaJson(result, manifest, { objective: run.objective, max_drawdown_cap: run.ddCap }),
@@ -208,7 +206,7 @@ export function optimizationReportDocument(
     n_passing_gate: run.scored.filter((s) => s.robustPass).length,
     candidates: result.evaluated.map((c) => {
       const s = byName.get(c.config.name);
-      return s ? scoredJson(s, first, manifest.extras) : failedJson(c);
+      return s ? scoredJson(s, names, manifest.extras) : failedJson(c);
     }),
   };
 }

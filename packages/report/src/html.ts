@@ -42,6 +42,7 @@ export function htmlReport(input: HtmlReportInput): string {
   const { result } = input;
   const { panel, split } = result.prepared;
   const [a, b] = panel.names;
+  const two = panel.names.length === 2;
   const p = result.promotion;
   const runOf = (o: string) => result.runs.find((r) => r.objective === o)!;
   const promoted = runOf(p.promoted.objective);
@@ -76,7 +77,7 @@ export function htmlReport(input: HtmlReportInput): string {
       'gates failed (return)',
       'test end equity',
       'test Calmar',
-      `avg weight ${a}`,
+      two ? `avg weight ${a}` : `avg weights (${panel.names.join(' / ')})`,
     ],
     result.evaluated.map((c) => {
       if (!c.metrics)
@@ -102,7 +103,7 @@ export function htmlReport(input: HtmlReportInput): string {
         esc(gates.join(', ') || 'none'),
         money(c.metrics.test.end_equity),
         num(c.metrics.test.calmar),
-        num(c.metrics.avg_weight_a),
+        two ? num(c.metrics.avg_weight_a) : c.metrics.avg_weights.map((w) => num(w)).join(' / '),
       ];
     }),
   );
@@ -124,7 +125,7 @@ img{max-width:100%;border:1px solid #d0d7de}.box{background:#f6f8fa;border:1px s
 </style></head><body>
 <h1>Step 4 run report</h1>
 <div class="box">
-<p>Sleeves <b>${esc(a)}</b> (A) and <b>${esc(b)}</b> (B): ${panel.monthEnds.length} aligned months ${esc(panel.monthEnds[0])} .. ${esc(panel.monthEnds[panel.monthEnds.length - 1])}; train to ${esc(split.monthEnd)}, test after. ${result.evaluated.length} candidates.</p>
+<p>${two ? `Sleeves <b>${esc(a)}</b> (A) and <b>${esc(b)}</b> (B)` : `${panel.names.length} sleeves ${panel.names.map((s) => `<b>${esc(s)}</b>`).join(', ')}`}: ${panel.monthEnds.length} aligned months ${esc(panel.monthEnds[0])} .. ${esc(panel.monthEnds[panel.monthEnds.length - 1])}; train to ${esc(split.monthEnd)}, test after. ${result.evaluated.length} candidates.</p>
 <p>Promoted: <b>${esc(promoted.selected.candidate.config.name)}</b> (objective ${esc(promoted.objective)}, promotion score ${num(p.promoted.score, 1)}).<br>Dynamic run: ${dyn}.</p>
 <p>step4 ${esc(input.toolVersion)}. Test numbers of a selected candidate are optimistic: the selection saw the same months. See the selection-honest columns where present.</p>
 </div>

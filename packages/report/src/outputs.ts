@@ -1,6 +1,6 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ObjectiveRun, type RunAllResult, benchmarks } from '@step4/core';
+import { type ObjectiveRun, type RunAllResult, benchmarks, weightVariation } from '@step4/core';
 import { type OutputFolder, type WriteOutputOptions, writeOutputFolder } from './out-dir.js';
 import { type ChartInput, renderPortfolioChart } from './portfolio-chart.js';
 import {
@@ -13,7 +13,7 @@ import { type HtmlReportInput, htmlReport } from './html.js';
 import { stableJson } from './stable-json.js';
 import { monthlyTableToParquet, pathTableToParquet } from './tables.js';
 
-/** File names of spec section 9. */
+/** File names of docs/model/outputs.md. */
 export const OUTPUT_FILES = Object.freeze({
   chart: 'step4_portfolio_curve.png',
   monthlyTable: 'step4_monthly_table.parquet',
@@ -58,7 +58,13 @@ export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital
   const path = c.path!;
   const m = c.metrics!;
   const { panel, split } = result.prepared;
-  const equal = path.retA.map((a, i) => 0.5 * a + 0.5 * path.retB[i]);
+  const n = path.sleeveReturns.length;
+  // Monthly-rebalanced equal weight (two sleeves: 0.5 * a + 0.5 * b, 1/2 being exact).
+  const equal = path.retNet.map((_, i) => {
+    let r = 0;
+    for (let s = 0; s < n; s++) r += (1 / n) * path.sleeveReturns[s][i];
+    return r;
+  });
   const bm = benchmarks(panel, path, startCapital);
   const equity = equityOf(path.retNet, startCapital);
   const pnl = equity.map((e, i) => e - (i === 0 ? startCapital : equity[i - 1]));
@@ -66,16 +72,14 @@ export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital
     candidate: c.config.name,
     objective: run.objective,
     score: run.selected.score,
-    sleeveNames: [panel.names[0], panel.names[1]],
+    sleeveNames: [...panel.names],
     startCapital,
     monthEnds: [...path.monthEnds],
     splitMonthEnd: split.monthEnd,
     equity,
-    equityA: equityOf(path.retA, startCapital),
-    equityB: equityOf(path.retB, startCapital),
+    sleeveEquity: path.sleeveReturns.map((r) => equityOf(r, startCapital)),
     equityEqual: equityOf(equal, startCapital),
-    weightA: path.weightA,
-    weightB: path.weightB,
+    weights: path.weights,
     grossLeverage: path.grossLeverage,
     pnl,
     stats: {
@@ -83,10 +87,11 @@ export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital
       testAvgMonthlyPnl: m.test.avg_monthly_pnl,
       testMaxDrawdown: m.test.max_drawdown,
       testCalmar: m.test.calmar,
-      avgWeightA: m.avg_weight_a,
+      avgWeights: m.avg_weights,
       weightStdA: m.weight_std_a,
+      weightStdMean: weightVariation(m),
       avgTurnover: m.avg_turnover_abs,
-      benchEndEquity: { a: bm.a.end_equity, b: bm.b.end_equity, equal: bm.equal.end_equity },
+      benchEndEquity: { sleeves: bm.sleeves.map((p) => p.end_equity), equal: bm.equal.end_equity },
       correlation: bm.correlation,
     },
   };
@@ -103,18 +108,16 @@ async function writeBacktest(
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
   const path = run.selected.candidate.path!;
-  const [a, b] = result.prepared.panel.names;
   await put(
     join(dir, OUTPUT_FILES.monthlyTable),
     monthlyTableToParquet(
       {
         monthEnds: path.monthEnds,
         retNet: path.retNet,
-        weightA: path.weightA,
-        weightB: path.weightB,
+        weights: path.weights,
         grossLeverage: path.grossLeverage,
       },
-      { a, b },
+      result.prepared.panel.names,
       manifest.startCapital,
       `${run.objective}/backtest/${OUTPUT_FILES.monthlyTable}`,
     ),
@@ -147,13 +150,12 @@ async function writeOptimization(
       `${run.objective}/optimization/${OUTPUT_FILES.optimizationReport}`,
     ),
   );
-  const [a, b] = result.prepared.panel.names;
   for (const c of result.evaluated) {
     const file = `${c.config.name}_path.parquet`;
     if (c.path)
       await put(
         join(dir, file),
-        pathTableToParquet(c.path, { a, b }, `${run.objective}/optimization/${file}`),
+        pathTableToParquet(c.path, result.prepared.panel.names, `${run.objective}/optimization/${file}`),
       );
   }
 }
@@ -171,7 +173,7 @@ async function writeRun(
 }
 
 /**
- * Write a whole run-all into `outDir` (spec section 9): one folder per
+ * Write a whole run-all into `outDir` (docs/model/outputs.md): one folder per
  * objective, `final/` (promoted run and the run report) and `final_dynamic/`
  * when there is a dynamic run. Written by the output-folder rule
  * (`writeOutputFolder`): a failure, an abort or a kill never leaves a
@@ -225,7 +227,7 @@ export async function writeRunAllOutputs(
         htmlReport({
           result,
           chartPng: options.chart === false ? undefined : await readFile(chartFile),
-          runExtras: options.htmlRunExtras,
+          runExtras: options.htmlRunExtras ?? manifest.extras?.htmlRun,
           toolVersion: manifest.tool.version,
         }),
       );

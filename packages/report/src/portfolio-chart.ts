@@ -2,21 +2,23 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-/** Everything the four-panel chart shows (spec section 9). */
+/** Everything the four-panel chart shows (docs/model/outputs.md), for N >= 2 sleeves. */
 export interface ChartInput {
   readonly candidate: string;
   readonly objective: string;
   readonly score: number;
-  readonly sleeveNames: readonly [string, string];
+  /** Sleeve names in user order (N >= 2). */
+  readonly sleeveNames: readonly string[];
   readonly startCapital: number;
   readonly monthEnds: readonly string[];
   readonly splitMonthEnd: string;
   readonly equity: Float64Array;
-  readonly equityA: Float64Array;
-  readonly equityB: Float64Array;
+  /** Equity of each sleeve alone, in sleeve order. */
+  readonly sleeveEquity: readonly Float64Array[];
+  /** Monthly-rebalanced equal weight (50/50 for two sleeves). */
   readonly equityEqual: Float64Array;
-  readonly weightA: Float64Array;
-  readonly weightB: Float64Array;
+  /** Weight of each sleeve, in sleeve order. */
+  readonly weights: readonly Float64Array[];
   readonly grossLeverage: Float64Array;
   readonly pnl: Float64Array;
   readonly stats: {
@@ -24,17 +26,47 @@ export interface ChartInput {
     readonly testAvgMonthlyPnl: number;
     readonly testMaxDrawdown: number;
     readonly testCalmar: number;
-    readonly avgWeightA: number;
+    /** Average weight of each sleeve over the path, sleeve order. */
+    readonly avgWeights: readonly number[];
+    /** Weight std of the first sleeve (the reference's number, N = 2) — shown as "weight std". */
     readonly weightStdA: number;
+    /** Mean over sleeves of each sleeve's weight std (equals weightStdA for N = 2). */
+    readonly weightStdMean: number;
     readonly avgTurnover: number;
-    readonly benchEndEquity: { readonly a: number; readonly b: number; readonly equal: number };
-    readonly correlation: number;
+    /** End equity of each sleeve alone (sleeve order) and of equal weight. */
+    readonly benchEndEquity: { readonly sleeves: readonly number[]; readonly equal: number };
+    /** Correlation matrix of the sleeves over all aligned months, row-major N x N. */
+    readonly correlation: Float64Array;
   };
 }
 
 const WIDTH = 1400;
+/** Header height with four rows per column (always the case for two sleeves). */
 const HEADER_HEIGHT = 250;
+const HEADER_ROW = 24;
+/** Sleeve rows of a header column before the rest is summed up as "+k more". */
+const MAX_SLEEVE_ROWS = 6;
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+
+/** Colours of the selected candidate, the equal-weight benchmark and gross leverage (N > 2). */
+const SELECTED_COLOUR = '#0969da';
+const EQUAL_COLOUR = '#6e7781';
+const GROSS_COLOUR = '#1f2328';
+/** Sleeve colours for N > 2 (the same in the equity and the weights panel), cycled beyond 12. */
+const SLEEVE_COLOURS = [
+  '#8250df',
+  '#bf8700',
+  '#1a7f37',
+  '#cf222e',
+  '#f28e2b',
+  '#bf3989',
+  '#17a2b8',
+  '#8c564b',
+  '#9acd32',
+  '#4e2a84',
+  '#ff9da7',
+  '#5a6e00',
+];
 
 const money = (x: number) =>
   `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
@@ -47,29 +79,155 @@ function escapeXml(s: string): string {
   );
 }
 
-/** The header box: the selected candidate and its test numbers beside the benchmarks. */
-function headerSvg(input: ChartInput, WIDTH: number): string {
-  const [a, b] = input.sleeveNames;
+/** Advance widths (em) of DejaVu Sans, the widest of the chart's fonts; other characters count 0.7 em. */
+const CHAR_EM = new Map<string, number>([
+  ...[..."ijl.,:;|!'` "].map((c) => [c, 0.34] as [string, number]),
+  ...[...'ftI()[]-'].map((c) => [c, 0.4] as [string, number]),
+  ...[...'rsz'].map((c) => [c, 0.53] as [string, number]),
+  ...[...'abcdeghknopquvxy0123456789$_*+=<>?'].map((c) => [c, 0.64] as [string, number]),
+  ...[...'mwMW%…'].map((c) => [c, 1] as [string, number]),
+]);
+
+/** A generous estimate of the rendered width of a header text. */
+function textWidth(s: string, fontSize: number, bold = false): number {
+  let em = 0;
+  for (const c of s) em += CHAR_EM.get(c) ?? 0.7;
+  return em * fontSize * (bold ? 1.1 : 1);
+}
+
+/** Shorten `name` to at most `chars` characters, marking the cut with an ellipsis. */
+function clip(name: string, chars: number): string {
+  const cs = [...name];
+  return cs.length <= chars ? name : `${cs.slice(0, Math.max(1, chars - 1)).join('')}…`;
+}
+
+/** A header label built from sleeve names, the names shortened (longest first) until it fits `maxWidth`. */
+function fitLabel(names: readonly string[], build: (names: string[]) => string, maxWidth: number): string {
+  const cut = [...names];
+  let label = build(cut);
+  while (textWidth(label, 16) > maxWidth) {
+    let longest = 0;
+    for (let i = 1; i < cut.length; i++) if ([...cut[i]].length > [...cut[longest]].length) longest = i;
+    const chars = [...cut[longest]].length;
+    if (chars <= 4) break;
+    cut[longest] = clip(names[longest], chars - 1);
+    label = build(cut);
+  }
+  return label;
+}
+
+type Row = readonly [
+  label: string,
+  value: string,
+  names?: readonly string[],
+  build?: (n: string[]) => string,
+];
+type Column = readonly [heading: string, rows: readonly Row[]];
+
+/** Row from sleeve names: the label is shortened to fit when the names are long. */
+const named = (names: readonly string[], build: (n: string[]) => string, value: string): Row => [
+  build([...names]),
+  value,
+  names,
+  build,
+];
+
+/**
+ * Sleeve rows of one header column: all of them in sleeve order or, beyond
+ * `MAX_SLEEVE_ROWS`, the largest `MAX_SLEEVE_ROWS - 1` by `value` and one row for the rest.
+ */
+function sleeveRows(
+  input: ChartInput,
+  value: (s: number) => number,
+  label: (name: string) => string,
+  format: (x: number) => string,
+  rest: (count: number, values: number[]) => Row,
+): Row[] {
+  const names = input.sleeveNames;
+  const order = names.map((_, s) => s);
+  if (names.length > MAX_SLEEVE_ROWS) order.sort((i, j) => value(j) - value(i) || i - j);
+  const shown = names.length > MAX_SLEEVE_ROWS ? order.slice(0, MAX_SLEEVE_ROWS - 1) : order;
+  const rows = shown.map((s) => named([names[s]], ([n]) => label(n), format(value(s))));
+  const hidden = order.slice(shown.length);
+  if (hidden.length > 0) rows.push(rest(hidden.length, hidden.map(value)));
+  return rows;
+}
+
+/** Mean, lowest and highest pairwise correlation of the sleeves (finite entries only). */
+function correlationSummary(input: ChartInput) {
+  const n = input.sleeveNames.length;
+  let sum = 0;
+  let count = 0;
+  let min: [number, number, number] | undefined;
+  let max: [number, number, number] | undefined;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const c = input.stats.correlation[i * n + j];
+      if (!Number.isFinite(c)) continue;
+      sum += c;
+      count++;
+      if (!min || c < min[0]) min = [c, i, j];
+      if (!max || c > max[0]) max = [c, i, j];
+    }
+  }
+  return { mean: count > 0 ? sum / count : Number.NaN, min, max };
+}
+
+/** The three columns of the header box. Two sleeves: the reference's rows; more: one row per sleeve. */
+function headerColumns(input: ChartInput): Column[] {
+  const names = input.sleeveNames;
   const s = input.stats;
-  const first = input.monthEnds[0];
-  const last = input.monthEnds[input.monthEnds.length - 1];
-  const title = `Step 4 allocator: ${input.candidate}`;
-  const subtitle = `objective ${input.objective}, score ${input.score.toFixed(1)}; walk-forward ${first} .. ${last}, test after ${input.splitMonthEnd}`;
-  const columns: [string, [string, string][]][] = [
+  const test: Column = [
+    'Test period (selected)',
     [
-      'Test period (selected)',
-      [
-        ['end equity', money(s.testEndEquity)],
-        ['avg monthly PnL', money(s.testAvgMonthlyPnl)],
-        ['max drawdown', pct(s.testMaxDrawdown)],
-        ['Calmar', s.testCalmar.toFixed(2)],
-      ],
+      ['end equity', money(s.testEndEquity)],
+      ['avg monthly PnL', money(s.testAvgMonthlyPnl)],
+      ['max drawdown', pct(s.testMaxDrawdown)],
+      ['Calmar', s.testCalmar.toFixed(2)],
     ],
+  ];
+  if (names.length === 2) {
+    return [
+      test,
+      [
+        'Positioning (full path)',
+        [
+          named([names[0]], ([a]) => `avg weight ${a}`, pct(s.avgWeights[0])),
+          ['weight std', pct(s.weightStdA)],
+          ['avg turnover / month', pct(s.avgTurnover)],
+          ['start capital', money(input.startCapital)],
+        ],
+      ],
+      [
+        'Benchmarks (same window)',
+        [
+          named([names[0]], ([a]) => `${a} alone`, money(s.benchEndEquity.sleeves[0])),
+          named([names[1]], ([b]) => `${b} alone`, money(s.benchEndEquity.sleeves[1])),
+          ['50/50 monthly', money(s.benchEndEquity.equal)],
+          named(names, ([a, b]) => `corr(${a}, ${b}), all months`, s.correlation[1].toFixed(2)),
+        ],
+      ],
+    ];
+  }
+  const corr = correlationSummary(input);
+  const pair = (p: [number, number, number] | undefined, word: string): Row =>
+    p
+      ? named([names[p[1]], names[p[2]]], ([a, b]) => `${word} corr(${a}, ${b})`, p[0].toFixed(2))
+      : [`${word} pairwise corr`, 'n/a'];
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return [
+    test,
     [
       'Positioning (full path)',
       [
-        [`avg weight ${a}`, pct(s.avgWeightA)],
-        ['weight std', pct(s.weightStdA)],
+        ...sleeveRows(
+          input,
+          (i) => s.avgWeights[i],
+          (n) => `avg weight ${n}`,
+          pct,
+          (k, rest) => [`+${k} more sleeves, together`, pct(sum(rest))],
+        ),
+        ['weight std (mean of sleeves)', pct(s.weightStdMean)],
         ['avg turnover / month', pct(s.avgTurnover)],
         ['start capital', money(input.startCapital)],
       ],
@@ -77,16 +235,43 @@ function headerSvg(input: ChartInput, WIDTH: number): string {
     [
       'Benchmarks (same window)',
       [
-        [`${a} alone`, money(s.benchEndEquity.a)],
-        [`${b} alone`, money(s.benchEndEquity.b)],
-        ['50/50 monthly', money(s.benchEndEquity.equal)],
-        [`corr(${a}, ${b}), all months`, s.correlation.toFixed(2)],
+        ...sleeveRows(
+          input,
+          (i) => s.benchEndEquity.sleeves[i],
+          (n) => `${n} alone`,
+          money,
+          (k, rest) => [`+${k} more sleeves, up to`, money(Math.max(...rest))],
+        ),
+        ['equal weight monthly', money(s.benchEndEquity.equal)],
+        ['mean pairwise corr, all months', Number.isFinite(corr.mean) ? corr.mean.toFixed(2) : 'n/a'],
+        pair(corr.min, 'lowest'),
+        pair(corr.max, 'highest'),
       ],
     ],
   ];
+}
+
+/** Height of the header box: 250 px for four rows per column, one row height more per further row. */
+function headerHeight(input: ChartInput): number {
+  const rows = Math.max(...headerColumns(input).map(([, r]) => r.length));
+  return HEADER_HEIGHT + Math.max(0, rows - 4) * HEADER_ROW;
+}
+
+/**
+ * The header box as SVG, `WIDTH` px wide: the selected candidate and its test
+ * numbers beside the benchmarks. Exported for tests.
+ */
+export function chartHeaderSvg(input: ChartInput, WIDTH: number): string {
+  const height = headerHeight(input);
+  const first = input.monthEnds[0];
+  const last = input.monthEnds[input.monthEnds.length - 1];
+  const title = `Step 4 allocator: ${input.candidate}`;
+  const sleeves = input.sleeveNames.length > 2 ? `; ${input.sleeveNames.length} sleeves` : '';
+  const subtitle = `objective ${input.objective}, score ${input.score.toFixed(1)}; walk-forward ${first} .. ${last}, test after ${input.splitMonthEnd}${sleeves}`;
+  const columns = headerColumns(input);
   const colWidth = (WIDTH - 80) / 3;
   const parts = [
-    `<rect x="20" y="15" width="${WIDTH - 40}" height="${HEADER_HEIGHT - 25}" rx="8" fill="#f6f8fa" stroke="#c9d1d9"/>`,
+    `<rect x="20" y="15" width="${WIDTH - 40}" height="${height - 25}" rx="8" fill="#f6f8fa" stroke="#c9d1d9"/>`,
     `<text x="40" y="52" font-size="26" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`,
     `<text x="40" y="82" font-size="16" fill="#57606a">${escapeXml(subtitle)}</text>`,
   ];
@@ -95,36 +280,69 @@ function headerSvg(input: ChartInput, WIDTH: number): string {
     parts.push(
       `<text x="${x}" y="120" font-size="17" font-weight="bold" fill="#1f2328">${escapeXml(heading)}</text>`,
     );
-    rows.forEach(([label, value], r) => {
-      const y = 150 + r * 24;
+    rows.forEach(([text, value, names, build], r) => {
+      const y = 150 + r * HEADER_ROW;
+      // Room for the label: the column less the value and a gap of 16 px.
+      const room = colWidth - 40 - textWidth(value, 16, true) - 16;
+      const label = names && build ? fitLabel(names, build, room) : text;
       parts.push(`<text x="${x}" y="${y}" font-size="16" fill="#57606a">${escapeXml(label)}</text>`);
       parts.push(
         `<text x="${x + colWidth - 40}" y="${y}" font-size="16" font-weight="bold" fill="#1f2328" text-anchor="end">${escapeXml(value)}</text>`,
       );
     });
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEADER_HEIGHT}" font-family="${FONT}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${FONT}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;
 }
 
-/** The three data panels as one Vega-Lite vertical concatenation. */
-function panelsSpec(input: ChartInput): TopLevelSpec {
-  const [a, b] = input.sleeveNames;
+/**
+ * The three data panels of the chart as one Vega-Lite vertical concatenation:
+ * equity (log scale) of the selected candidate, every sleeve alone and equal
+ * weight; the weights (two sleeves: one line each; more: stacked areas) with
+ * gross leverage; the monthly PnL bars. Exported for tests.
+ */
+export function chartSpec(input: ChartInput): TopLevelSpec {
+  const names = input.sleeveNames;
+  const n = names.length;
+  if (n < 2) throw new Error(`portfolio chart: needs at least two sleeves, got ${n}`);
+  const lengths: [string, number][] = [
+    ['sleeveEquity', input.sleeveEquity.length],
+    ['weights', input.weights.length],
+    ['stats.avgWeights', input.stats.avgWeights.length],
+    ['stats.benchEndEquity.sleeves', input.stats.benchEndEquity.sleeves.length],
+  ];
+  for (const [field, length] of lengths) {
+    if (length !== n) throw new Error(`portfolio chart: ${field} has ${length} entries for ${n} sleeves`);
+  }
+  if (input.stats.correlation.length !== n * n) {
+    throw new Error(
+      `portfolio chart: correlation has ${input.stats.correlation.length} entries, not ${n} x ${n}`,
+    );
+  }
+  const two = n === 2;
   const equityRows: Record<string, unknown>[] = [];
   const weightRows: Record<string, unknown>[] = [];
+  const grossRows: Record<string, unknown>[] = [];
   const pnlRows: Record<string, unknown>[] = [];
+  const selected = `selected: ${input.candidate}`;
   const series: [string, Float64Array][] = [
-    [`selected: ${input.candidate}`, input.equity],
-    [`${a} alone`, input.equityA],
-    [`${b} alone`, input.equityB],
-    ['50/50 monthly', input.equityEqual],
+    [selected, input.equity],
+    ...names.map((name, s): [string, Float64Array] => [`${name} alone`, input.sleeveEquity[s]]),
+    [two ? '50/50 monthly' : 'equal weight monthly', input.equityEqual],
   ];
+  const weightSeries = names.map((name) => `weight ${name}`);
   input.monthEnds.forEach((month, i) => {
     for (const [name, values] of series) equityRows.push({ month, series: name, equity: values[i] });
-    weightRows.push({ month, series: `weight ${a}`, value: input.weightA[i] });
-    weightRows.push({ month, series: `weight ${b}`, value: input.weightB[i] });
-    weightRows.push({ month, series: 'gross leverage', value: input.grossLeverage[i] });
+    names.forEach((_, s) => {
+      weightRows.push(
+        two
+          ? { month, series: weightSeries[s], value: input.weights[s][i] }
+          : { month, series: weightSeries[s], value: input.weights[s][i], stack: s },
+      );
+    });
+    (two ? weightRows : grossRows).push({ month, series: 'gross leverage', value: input.grossLeverage[i] });
     pnlRows.push({ month, pnl: input.pnl[i], sign: input.pnl[i] >= 0 ? 'gain' : 'loss' });
   });
+  const sleeveColours = names.map((_, s) => SLEEVE_COLOURS[s % SLEEVE_COLOURS.length]);
   const width = WIDTH - 420;
   const x = {
     field: 'month',
@@ -160,9 +378,85 @@ function panelsSpec(input: ChartInput): TopLevelSpec {
     orient: 'right' as const,
     title: null,
     labelFontSize: 14,
-    labelLimit: 420,
+    // Vega estimates 0.8 em per character: two sleeves keep the reference width, more allow longer names.
+    labelLimit: two ? 420 : 560,
     symbolStrokeWidth: 3,
   };
+  const weightY = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: two ? 'weight / gross' : 'weight (stacked) / gross',
+    scale: { domain: [0, Math.max(1.1, ...input.grossLeverage) + 0.05] },
+  };
+  const weightsPanel = two
+    ? {
+        title: 'Weights and gross leverage',
+        width,
+        height: 300,
+        layer: [
+          {
+            data: { values: weightRows },
+            mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
+            encoding: {
+              x,
+              y: weightY,
+              color: {
+                field: 'series',
+                type: 'nominal',
+                sort: [...weightSeries, 'gross leverage'],
+                scale: { range: ['#0969da', '#bf8700', '#cf222e'] },
+                legend,
+              },
+            },
+          },
+          split,
+        ],
+      }
+    : {
+        title: 'Weights (stacked, first sleeve on top) and gross leverage',
+        width,
+        height: 300,
+        resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+        layer: [
+          {
+            data: { values: weightRows },
+            mark: {
+              type: 'area',
+              interpolate: 'step-after',
+              opacity: 0.8,
+              stroke: 'white',
+              strokeWidth: 0.5,
+            },
+            encoding: {
+              x,
+              y: { ...weightY, stack: 'zero' },
+              order: { field: 'stack', type: 'quantitative', sort: 'descending' },
+              color: {
+                field: 'series',
+                type: 'nominal',
+                sort: weightSeries,
+                scale: { domain: weightSeries, range: sleeveColours },
+                legend: { ...legend, symbolType: 'square', symbolStrokeWidth: 0 },
+              },
+            },
+          },
+          {
+            data: { values: grossRows },
+            mark: { type: 'line', strokeWidth: 2.5, interpolate: 'step-after' },
+            encoding: {
+              x,
+              y: weightY,
+              color: {
+                field: 'series',
+                type: 'nominal',
+                scale: { domain: ['gross leverage'], range: [GROSS_COLOUR] },
+                legend,
+              },
+            },
+          },
+          split,
+        ],
+      };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
@@ -195,12 +489,16 @@ function panelsSpec(input: ChartInput): TopLevelSpec {
               color: {
                 field: 'series',
                 type: 'nominal',
-                sort: series.map(([n]) => n),
-                scale: { range: ['#0969da', '#8250df', '#bf8700', '#6e7781'] },
+                sort: series.map(([name]) => name),
+                scale: {
+                  range: two
+                    ? ['#0969da', '#8250df', '#bf8700', '#6e7781']
+                    : [SELECTED_COLOUR, ...sleeveColours, EQUAL_COLOUR],
+                },
                 legend,
               },
               strokeWidth: {
-                condition: { test: `datum.series === 'selected: ${input.candidate}'`, value: 3.5 },
+                condition: { test: `datum.series === ${JSON.stringify(selected)}`, value: 3.5 },
                 value: 1.6,
               },
             },
@@ -208,34 +506,7 @@ function panelsSpec(input: ChartInput): TopLevelSpec {
           split,
         ],
       },
-      {
-        title: 'Weights and gross leverage',
-        width,
-        height: 300,
-        layer: [
-          {
-            data: { values: weightRows },
-            mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after' },
-            encoding: {
-              x,
-              y: {
-                field: 'value',
-                type: 'quantitative',
-                title: 'weight / gross',
-                scale: { domain: [0, Math.max(1.1, ...input.grossLeverage) + 0.05] },
-              },
-              color: {
-                field: 'series',
-                type: 'nominal',
-                sort: [`weight ${a}`, `weight ${b}`, 'gross leverage'],
-                scale: { range: ['#0969da', '#bf8700', '#cf222e'] },
-                legend,
-              },
-            },
-          },
-          split,
-        ],
-      },
+      weightsPanel,
       {
         title: 'Monthly PnL of the selected candidate',
         width,
@@ -265,10 +536,12 @@ function panelsSpec(input: ChartInput): TopLevelSpec {
 /**
  * Render the portfolio chart to PNG: a header box, equity curves, weights and
  * gross leverage, monthly PnL bars. Vega renders SVG without a browser; sharp
- * (librsvg) rasterises it with the system's fonts.
+ * (librsvg) rasterises it with the system's fonts. Two sleeves give the
+ * reference's chart; more sleeves get one row per sleeve in the header (the
+ * header grows) and stacked weight areas.
  */
 export async function renderPortfolioChart(input: ChartInput): Promise<Uint8Array> {
-  const view = new vega.View(vega.parse(compile(panelsSpec(input)).spec), {
+  const view = new vega.View(vega.parse(compile(chartSpec(input)).spec), {
     renderer: 'none',
     logLevel: vega.Warn,
   });
@@ -278,14 +551,15 @@ export async function renderPortfolioChart(input: ChartInput): Promise<Uint8Arra
   const meta = await panels.metadata();
   const panelsPng = await panels.png().toBuffer();
   const width = Math.max(WIDTH, meta.width ?? 0);
-  const headerPng = await sharp(Buffer.from(headerSvg(input, width)))
+  const top = headerHeight(input);
+  const headerPng = await sharp(Buffer.from(chartHeaderSvg(input, width)))
     .png()
     .toBuffer();
-  const height = HEADER_HEIGHT + (meta.height ?? 0);
+  const height = top + (meta.height ?? 0);
   const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .composite([
       { input: headerPng, top: 0, left: 0 },
-      { input: panelsPng, top: HEADER_HEIGHT, left: 0 },
+      { input: panelsPng, top, left: 0 },
     ])
     .png({ compressionLevel: 9 })
     .toBuffer();

@@ -22,16 +22,17 @@ import {
 /** Columns of a path table (structurally a core `WalkForwardPath`). */
 export interface PathColumns {
   readonly monthEnds: readonly string[];
-  readonly retA: Float64Array;
-  readonly retB: Float64Array;
-  readonly weightA: Float64Array;
-  readonly weightB: Float64Array;
+  /** Each sleeve's return, sleeve order. */
+  readonly sleeveReturns: readonly Float64Array[];
+  /** Each sleeve's weight, sleeve order. */
+  readonly weights: readonly Float64Array[];
   readonly grossLeverage: Float64Array;
   readonly retGross: Float64Array;
   readonly cost: Float64Array;
   readonly retNet: Float64Array;
   readonly turnoverAbs: Float64Array;
-  readonly policyWRaw: Float64Array;
+  /** The policy's raw weights per sleeve (written as `policy_w_raw` of the first sleeve for two sleeves). */
+  readonly policyWRaw: readonly Float64Array[];
   readonly policyConf: Float64Array;
   readonly financingCost?: Float64Array;
   readonly extra?: Readonly<Record<string, Float64Array>>;
@@ -40,8 +41,8 @@ export interface PathColumns {
 export interface MonthlyColumns {
   readonly monthEnds: readonly string[];
   readonly retNet: Float64Array;
-  readonly weightA: Float64Array;
-  readonly weightB: Float64Array;
+  /** Each sleeve's weight, sleeve order. */
+  readonly weights: readonly Float64Array[];
   readonly grossLeverage: Float64Array;
 }
 
@@ -107,13 +108,15 @@ function toParquet(monthEnds: readonly string[], columns: readonly Column[], fil
 const column = (name: string, values: Float64Array): Column => ({ name, values });
 
 /**
- * Per-candidate path table: the path columns of spec section 3 plus the
- * policy's own output; the policy's diagnostics are nullable (null in a
- * month that gave none). `file` names the table in errors.
+ * Per-candidate path table (docs/model/outputs.md): `ret_<s>` and
+ * `weight_<s>` of every sleeve, the mechanics' columns, the policy's own
+ * output (`policy_w_raw` for two sleeves, `policy_w_raw_<s>` for more) and its
+ * diagnostics, nullable (null in a month that gave none). `file` names the
+ * table in errors.
  */
 export function pathTableToParquet(
   path: PathColumns,
-  names: { a: string; b: string },
+  sleeveNames: readonly string[],
   file = 'path table',
 ): Uint8Array {
   const extra = Object.keys(path.extra ?? {})
@@ -122,16 +125,16 @@ export function pathTableToParquet(
   return toParquet(
     path.monthEnds,
     [
-      column(`ret_${names.a}`, path.retA),
-      column(`ret_${names.b}`, path.retB),
-      column(`weight_${names.a}`, path.weightA),
-      column(`weight_${names.b}`, path.weightB),
+      ...sleeveNames.map((s, i) => column(`ret_${s}`, path.sleeveReturns[i])),
+      ...sleeveNames.map((s, i) => column(`weight_${s}`, path.weights[i])),
       column('gross_leverage', path.grossLeverage),
       column('ret_gross', path.retGross),
       column('cost', path.cost),
       column('ret_net', path.retNet),
       column('turnover_abs', path.turnoverAbs),
-      column('policy_w_raw', path.policyWRaw),
+      ...(sleeveNames.length === 2
+        ? [column('policy_w_raw', path.policyWRaw[0])]
+        : sleeveNames.map((s, i) => column(`policy_w_raw_${s}`, path.policyWRaw[i]))),
       column('policy_conf', path.policyConf),
       ...(path.financingCost ? [column('financing_cost', path.financingCost)] : []),
       ...extra,
@@ -140,10 +143,10 @@ export function pathTableToParquet(
   );
 }
 
-/** `backtest/step4_monthly_table.parquet`: month_end, ret, equity, pnl, weights, gross leverage (spec section 9). */
+/** `backtest/step4_monthly_table.parquet`: month_end, ret, equity, pnl, weights, gross leverage (docs/model/outputs.md). */
 export function monthlyTableToParquet(
   input: MonthlyColumns,
-  names: { a: string; b: string },
+  sleeveNames: readonly string[],
   startCapital: number,
   file = 'monthly table',
 ): Uint8Array {
@@ -164,8 +167,7 @@ export function monthlyTableToParquet(
       column('ret', input.retNet),
       column('equity', equity),
       column('pnl', pnl),
-      column(`weight_${names.a}`, input.weightA),
-      column(`weight_${names.b}`, input.weightB),
+      ...sleeveNames.map((s, i) => column(`weight_${s}`, input.weights[i])),
       column('gross_leverage', input.grossLeverage),
     ],
     file,

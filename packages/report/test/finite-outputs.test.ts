@@ -15,21 +15,28 @@ const series = (k: number) => Float64Array.from(months, (_, i) => Math.cos(i * 1
 function path(overrides: Record<string, unknown> = {}) {
   return {
     monthEnds: months,
-    retA: series(1),
-    retB: series(2),
-    weightA: series(3).map((x) => 0.5 + x),
-    weightB: series(3).map((x) => 0.5 - x),
+    sleeveReturns: [series(1), series(2)],
+    weights: [series(3).map((x) => 0.5 + x), series(3).map((x) => 0.5 - x)],
     grossLeverage: series(4).map((x) => 1 + Math.abs(x)),
     retGross: series(5),
     cost: series(6).map(Math.abs),
     retNet: series(7),
     turnoverAbs: series(8).map(Math.abs),
-    policyWRaw: series(9),
+    policyWRaw: [series(9), series(9).map((x) => 1 - x)],
     policyConf: series(10).map(Math.abs),
     ...overrides,
   };
 }
-const names = { a: 'spyqqq', b: 'btceth' };
+const names = ['spyqqq', 'btceth'];
+
+/** The path with one column replaced (per-sleeve columns by sleeve index). */
+function withColumn(key: string, values: Float64Array) {
+  const base = path();
+  if (key === 'retA') return path({ sleeveReturns: [values, base.sleeveReturns[1]] });
+  if (key === 'weightB') return path({ weights: [base.weights[0], values] });
+  if (key === 'policyWRaw') return path({ policyWRaw: [values, base.policyWRaw[1]] });
+  return path({ [key]: values });
+}
 
 describe('JSON outputs', () => {
   it('refuses NaN and infinite numbers anywhere, naming the file and the key path', () => {
@@ -95,7 +102,7 @@ describe('Parquet outputs', () => {
       ] as const) {
         const values = series(11);
         values[row] = bad;
-        expect(() => pathTableToParquet(path({ [key]: values }), names, 'p.parquet'), column).toThrow(
+        expect(() => pathTableToParquet(withColumn(key, values), names, 'p.parquet'), column).toThrow(
           `p.parquet: column ${column}, row ${row + 1} (month_end ${months[row]}) is ${bad}`,
         );
       }
@@ -106,15 +113,14 @@ describe('Parquet outputs', () => {
     const base = {
       monthEnds: months,
       retNet: series(1),
-      weightA: series(2),
-      weightB: series(3),
+      weights: [series(2), series(3)],
       grossLeverage: series(4),
     };
     const weights = series(2);
     weights[2] = Number.NaN;
     expect(() =>
       monthlyTableToParquet(
-        { ...base, weightA: weights },
+        { ...base, weights: [weights, series(3)] },
         names,
         10_000,
         'backtest/step4_monthly_table.parquet',

@@ -19,17 +19,16 @@ import {
 const months = ['2020-01-31', '2020-02-29', '2020-03-31'];
 const f = (...x: number[]) => Float64Array.from(x);
 
-describe('Parquet tables (spec section 9)', () => {
+describe('Parquet tables (docs/model/outputs.md)', () => {
   it('writes the monthly table with equity and pnl compounded from the start capital', () => {
     const bytes = monthlyTableToParquet(
       {
         monthEnds: months,
         retNet: f(0.1, -0.2, 0.05),
-        weightA: f(0.5, 0.6, 0.7),
-        weightB: f(0.5, 0.4, 0.3),
+        weights: [f(0.5, 0.6, 0.7), f(0.5, 0.4, 0.3)],
         grossLeverage: f(1, 1.1, 1),
       },
-      { a: 'spyqqq', b: 'btceth' },
+      ['spyqqq', 'btceth'],
       1000,
     );
     const t = readParquetTable(bytes);
@@ -56,21 +55,19 @@ describe('Parquet tables (spec section 9)', () => {
     const col = (k: number) => Float64Array.from(months, (_, i) => Math.sin(i + k) / 3);
     const path = {
       monthEnds: months,
-      retA: col(1),
-      retB: col(2),
-      weightA: col(3),
-      weightB: col(4),
+      sleeveReturns: [col(1), col(2)],
+      weights: [col(3), col(4)],
       grossLeverage: col(5),
       retGross: col(6),
       cost: col(7),
       retNet: col(8),
       turnoverAbs: col(9),
-      policyWRaw: col(10),
+      policyWRaw: [col(10), col(10).map((x) => 1 - x)],
       policyConf: col(11),
       extra: { mu_b: col(12), mu_a: col(13) },
     };
-    const bytes = pathTableToParquet(path, { a: 'x', b: 'y' });
-    expect(Buffer.from(pathTableToParquet(path, { a: 'x', b: 'y' })).equals(Buffer.from(bytes))).toBe(true);
+    const bytes = pathTableToParquet(path, ['x', 'y']);
+    expect(Buffer.from(pathTableToParquet(path, ['x', 'y'])).equals(Buffer.from(bytes))).toBe(true);
     const t = readParquetTable(bytes);
     expect(Object.keys(t.columns)).toEqual([
       'month_end',
@@ -175,7 +172,7 @@ describe('JSON', () => {
   });
 });
 
-describe('portfolio chart (spec section 9)', () => {
+describe('portfolio chart (docs/model/outputs.md)', () => {
   it('renders four panels into a PNG with content in each band', async () => {
     const n = 60;
     const monthEnds = Array.from({ length: n }, (_, i) =>
@@ -195,11 +192,9 @@ describe('portfolio chart (spec section 9)', () => {
       monthEnds,
       splitMonthEnd: monthEnds[30],
       equity: equity(r(3)),
-      equityA: equity(r(5)),
-      equityB: equity(r(2)),
+      sleeveEquity: [equity(r(5)), equity(r(2))],
       equityEqual: equity(r(4)),
-      weightA: r(7).map((v) => 0.5 + v),
-      weightB: r(7).map((v) => 0.5 - v),
+      weights: [r(7).map((v) => 0.5 + v), r(7).map((v) => 0.5 - v)],
       grossLeverage: new Float64Array(n).fill(1),
       pnl: r(3).map((v) => v * 10_000),
       stats: {
@@ -207,11 +202,12 @@ describe('portfolio chart (spec section 9)', () => {
         testAvgMonthlyPnl: 120,
         testMaxDrawdown: 0.2,
         testCalmar: 0.8,
-        avgWeightA: 0.5,
+        avgWeights: [0.5, 0.5],
         weightStdA: 0.1,
+        weightStdMean: 0.1,
         avgTurnover: 0.05,
-        benchEndEquity: { a: 1, b: 2, equal: 3 },
-        correlation: 0.3,
+        benchEndEquity: { sleeves: [1, 2], equal: 3 },
+        correlation: Float64Array.from([1, 0.3, 0.3, 1]),
       },
     };
     const png = await renderPortfolioChart(input);

@@ -16,7 +16,7 @@ export interface BlockBootstrapOptions {
 }
 
 /**
- * Circular block bootstrap indices (spec section 5): draw a uniform start s in
+ * Circular block bootstrap indices (docs/model/metrics.md): draw a uniform start s in
  * [0, n) and append s, s+1, ... (mod n) block-length times, until n indices.
  * Writes into `out` (length n) to avoid allocating per sample.
  */
@@ -101,7 +101,7 @@ export function blockBootstrapAvgMonthlyPnl(
 }
 
 /**
- * 10th percentile of the bootstrapped average monthly pnl (spec section 5):
+ * 10th percentile of the bootstrapped average monthly pnl (docs/model/metrics.md):
  * 0 when samples <= 0 or fewer than 4 returns.
  */
 export function bootstrapP10AvgMonthlyPnl(

@@ -63,6 +63,8 @@ export function windowMetrics(
   const train = perf(p.retNet, startCapital, 0, Math.min(nTrain, k));
   let stress = 0;
   for (let i = 0; i < k; i++) stress += p.retGross[i] - 1.25 * p.cost[i] - (p.financingCost?.[i] ?? 0);
+  const avgWeights = p.weights.map((w) => (k > 0 ? mean(w, 0, k) : 0));
+  const weightStds = p.weights.map((w) => (k > 0 ? std(w, 0, 0, k) : 0));
   return {
     full: window,
     train,
@@ -75,8 +77,10 @@ export function windowMetrics(
     ),
     avg_turnover_abs: k > 0 ? mean(p.turnoverAbs, 0, k) : 0,
     avg_gross_leverage: k > 0 ? mean(p.grossLeverage, 0, k) : 0,
-    avg_weight_a: k > 0 ? mean(p.weightA, 0, k) : 0,
-    weight_std_a: k > 0 ? std(p.weightA, 0, 0, k) : 0,
+    avg_weight_a: avgWeights[0],
+    weight_std_a: weightStds[0],
+    avg_weights: avgWeights,
+    weight_stds: weightStds,
     train_test_calmar_gap_abs: Math.abs(train.calmar - window.calmar),
   };
 }

@@ -43,7 +43,7 @@ describe('SeededRandom (xoshiro128** seeded by splitmix32)', () => {
   });
 });
 
-describe('circular block bootstrap (spec section 5)', () => {
+describe('circular block bootstrap (docs/model/metrics.md)', () => {
   it('builds n indices from blocks of consecutive months that wrap around', () => {
     const idx = circularBlockIndices(10, 4, new SeededRandom(3), new Int32Array(10));
     for (let k = 0; k < 10; k++) {
@@ -81,7 +81,7 @@ describe('circular block bootstrap (spec section 5)', () => {
   });
 });
 
-describe('cost stress (spec section 5)', () => {
+describe('cost stress (docs/model/metrics.md)', () => {
   it('is the mean of ret_gross - 1.25 cost, times K', () => {
     const path = {
       retGross: Float64Array.from([0.02, -0.01]),

@@ -39,6 +39,10 @@ describe('consumption by version (packed tarballs, plain npm install)', () => {
     const cli = JSON.parse(readFileSync(join(project, 'node_modules/@step4/cli/package.json'), 'utf8'));
     expect(JSON.stringify(cli.dependencies)).not.toContain('workspace:');
     expect(existsSync(join(project, 'node_modules/step4-family-vol-parity/src/index.js'))).toBe(true);
+    // The engine is a package of its own, installed from its tarball like the others.
+    const engine = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).dependencies['@step4/engine'];
+    expect(engine).toMatch(/^file:\.\.\/tarballs\/step4-engine-\d+\.\d+\.\d+\.tgz$/);
+    expect(existsSync(join(project, 'node_modules/@step4/engine/dist/index.js'))).toBe(true);
   });
 
   it('step4 families shows the plugin and the package it came from', async () => {
@@ -70,11 +74,13 @@ describe('consumption by version (packed tarballs, plain npm install)', () => {
   it('the library API type-checks from a TypeScript file', async () => {
     writeFileSync(
       join(project, 'use-api.ts'),
-      `import { FamilyRegistry, prepareRun, runAll, candidate, alignSleeves, loadSleeveTable, type RunAllResult } from '@step4/core';
+      `import { FamilyRegistry, prepareRun, candidate, alignSleeves, loadSleeveTable, type RunAllResult } from '@step4/core';
 import { CORE_API_VERSION, defineFamily } from '@step4/core/contract';
 import { runConformance, referencePanel } from '@step4/core/testing';
 import { referenceRobustness } from '@step4/robustness';
 import { staticFamily } from '@step4/candidates-static';
+import { DEFAULT_ENGINE_OPTIONS, type FamilyReference, type RunResult, loadFamilies, runStep4 } from '@step4/engine';
+import { writeRunAllOutputs } from '@step4/report';
 import { builtinRegistry, defineConfig } from '@step4/cli';
 import volParity from 'step4-family-vol-parity';
 
@@ -85,8 +91,25 @@ const mine = defineFamily({
   decide: () => ({ wRaw: 0.6, conf: 0 }),
 });
 const registry: FamilyRegistry = new FamilyRegistry().register(staticFamily()).register(mine).register(volParity());
-const result: Promise<RunAllResult> = runAll(registry.defaultGrid(), registry, prepareRun(referencePanel()), referenceRobustness({ samples: 100 }));
-void result;
+// Families by reference (plain data: the worker threads load them too).
+const families: FamilyReference[] = [
+  { module: '/abs/node_modules/@step4/candidates-static/dist/index.js', export: 'staticFamily', source: '@step4/candidates-static' },
+  { module: 'file:///abs/node_modules/step4-family-vol-parity/src/index.js', export: ['default'], options: undefined, source: 'step4-family-vol-parity' },
+];
+const result: Promise<RunResult> = runStep4({
+  sleeves: [{ name: 'spyqqq', path: 'spyqqq.csv' }, { name: 'btceth', path: 'btceth.csv', label: 'embedded:btceth' }],
+  families,
+  grid: (r, sleeves) => r.defaultGrid(sleeves),
+  options: { bootstrapSamples: 100, seed: DEFAULT_ENGINE_OPTIONS.seed, maxPbo: undefined },
+  objectives: ['calmar', 'robust'],
+  jobs: 2,
+});
+const core: Promise<RunAllResult> = result;
+void core;
+void result.then((r) => writeRunAllOutputs('out', r, r.manifest, { chart: false }));
+void loadFamilies(families).then((r: FamilyRegistry) => r.list());
+void prepareRun(referencePanel()).split;
+void referenceRobustness({ samples: 100 });
 void runConformance(mine);
 void builtinRegistry();
 void alignSleeves;

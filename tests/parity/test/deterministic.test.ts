@@ -34,7 +34,7 @@ const prepared = prepareRun(embeddedPanel(), DEFAULT_RUN_OPTIONS);
 const evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 }));
 const refPaths = referencePaths();
 
-describe('spec section 1-2: split and features', () => {
+describe('docs/model/inputs.md-2: split and features', () => {
   it('splits 120 aligned months at index 72 (2022-01-31)', () => {
     expect(prepared.split.index).toBe(72);
     expect(prepared.split.monthEnd).toBe('2022-01-31');
@@ -62,7 +62,7 @@ describe('spec section 1-2: split and features', () => {
   });
 });
 
-describe('spec section 7: the deterministic grid', () => {
+describe('docs/model/families.md: the deterministic grid', () => {
   it('has the reference names in the reference order', () => {
     const refNames = Object.keys(reference.candidates).filter((n) => grid.some((c) => c.name === n));
     expect(grid.map((c) => c.name)).toEqual(refNames);
@@ -76,20 +76,20 @@ describe('spec section 7: the deterministic grid', () => {
 
 
 describe.each(evaluated.map((e) => [e.config.name, e] as const))('parity of %s', (name, e) => {
-  it('spec section 3-4: every path column matches to 1e-9', () => {
+  it('docs/model/mechanics.md-4: every path column matches to 1e-9', () => {
     expect(e.error).toBeUndefined();
     const ref = refPaths.get(name)!;
     const path = e.path!;
     expect(path.monthEnds).toEqual(ref.map((r) => r.month_end));
-    for (const [col, key] of PATH_COLUMNS) {
-      const ours = path[key] as Float64Array;
+    for (const [col, column] of PATH_COLUMNS) {
+      const ours = column(path);
       ref.forEach((r, k) => {
         expect(close(ours[k], r[col] as number, 1e-9), `${col} at ${r.month_end}: ${ours[k]} vs ${r[col]}`).toBe(true);
       });
     }
   });
 
-  it('spec section 5: every metric but the bootstrap matches to 1e-9; the bootstrap statistically', () => {
+  it('docs/model/metrics.md: every metric but the bootstrap matches to 1e-9; the bootstrap statistically', () => {
     const ref = reference.candidates[name];
     const ours = flatten(referenceKeyed(e.metrics!));
     const theirs = flatten(ref.metrics);
@@ -103,7 +103,7 @@ describe.each(evaluated.map((e) => [e.config.name, e] as const))('parity of %s',
     expect(diff, `bootstrap p10 ${ours.bootstrap_p10_avg_monthly_pnl} vs ${theirs.bootstrap_p10_avg_monthly_pnl} (sd ${sd})`).toBeLessThanOrEqual(4 * sd + 0.5);
   });
 
-  it('spec section 6: scores match to 1e-6 relative given the same bootstrap p10, and the gates agree', () => {
+  it('docs/model/objectives.md: scores match to 1e-6 relative given the same bootstrap p10, and the gates agree', () => {
     const ref = reference.candidates[name];
     const m = e.metrics!;
     const withRefTail = { ...m, bootstrap_p10_avg_monthly_pnl: ref.metrics.bootstrap_p10_avg_monthly_pnl };
@@ -121,7 +121,7 @@ describe.each(evaluated.map((e) => [e.config.name, e] as const))('parity of %s',
   });
 });
 
-describe('spec section 6: selection among the deterministic candidates', () => {
+describe('docs/model/objectives.md: selection among the deterministic candidates', () => {
   it.each(OBJECTIVES)('%s selects what the reference scores select', (objective) => {
     const names = grid.map((c) => c.name);
     const refScored = names.map((n) => ({

@@ -67,23 +67,27 @@ export function flatten(o: Record<string, unknown>, prefix = ''): Record<string,
   return out;
 }
 
-/** Reference path columns and our path fields (spec section 3, parity README). */
+/** Reference path columns and our path fields (docs/model/mechanics.md, parity README); sleeve A is sleeve 0. */
 export const PATH_COLUMNS = [
-  ['ret_a', 'retA'],
-  ['ret_b', 'retB'],
-  ['weight_a', 'weightA'],
-  ['weight_b', 'weightB'],
-  ['gross_leverage', 'grossLeverage'],
-  ['ret_gross', 'retGross'],
-  ['cost', 'cost'],
-  ['ret_net', 'retNet'],
-  ['turnover_abs', 'turnoverAbs'],
-  ['policy_w_raw', 'policyWRaw'],
-  ['policy_conf', 'policyConf'],
-] as const satisfies readonly (readonly [string, keyof WalkForwardPath])[];
+  ['ret_a', (p) => p.sleeveReturns[0]],
+  ['ret_b', (p) => p.sleeveReturns[1]],
+  ['weight_a', (p) => p.weights[0]],
+  ['weight_b', (p) => p.weights[1]],
+  ['gross_leverage', (p) => p.grossLeverage],
+  ['ret_gross', (p) => p.retGross],
+  ['cost', (p) => p.cost],
+  ['ret_net', (p) => p.retNet],
+  ['turnover_abs', (p) => p.turnoverAbs],
+  ['policy_w_raw', (p) => p.policyWRaw[0]],
+  ['policy_conf', (p) => p.policyConf],
+] as const satisfies readonly (readonly [string, (path: WalkForwardPath) => Float64Array])[];
 
-/** Our metrics with the reference's key names for the first sleeve. */
+/**
+ * Our metrics with the reference's key names for the first sleeve. The
+ * per-sleeve lists (`avg_weights`, `weight_stds`) have no reference key and
+ * are left out.
+ */
 export function referenceKeyed(m: CandidateMetrics): Record<string, unknown> {
-  const { avg_weight_a, weight_std_a, ...rest } = m;
+  const { avg_weight_a, weight_std_a, avg_weights, weight_stds, ...rest } = m;
   return { ...rest, avg_weight_spyqqq: avg_weight_a, weight_std_spyqqq: weight_std_a };
 }

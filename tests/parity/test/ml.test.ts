@@ -1,5 +1,5 @@
 /**
- * Parity of the ML families with the reference (spec section 4, parity
+ * Parity of the ML families with the reference (docs/model/families.md, parity
  * README tolerances):
  * - ml_dual_ridge: mu_a, mu_b, policy_w_raw to 1e-8; path columns and metrics to 1e-7;
  * - ml_lr: policy_w_raw, policy_conf and path columns to 2e-4 at every step, metrics to 1e-4
@@ -7,7 +7,7 @@
  * - ml_rf, regime_rf: no bit parity with another forest; per candidate the policy
  *   outputs correlate >= 0.90 with mean absolute difference <= 0.06 (scikit-learn
  *   re-seeded reaches 0.955-0.967 / 0.026-0.029). regime_rf is compared with the
- *   reference fixed as in spec section 10 (paths_regime_rf_fixed.csv).
+ *   reference fixed as in docs/model/README.md (paths_regime_rf_fixed.csv).
  */
 import { mlDualRidgeFamily, mlLrFamily, mlRfFamily } from '@step4/candidates-ml';
 import { regimeRfFamily } from '@step4/candidates-regime';
@@ -31,11 +31,12 @@ function comparePaths(name: string, tol: number, ref = refPaths.get(name)!) {
   const path = byName.get(name)!.path!;
   expect(path.monthEnds).toEqual(ref.map((r) => r.month_end));
   let worst = 0;
-  for (const [col, key] of PATH_COLUMNS) {
+  for (const [col, column] of PATH_COLUMNS) {
+    const ours = column(path);
     ref.forEach((r, k) => {
-      const d = Math.abs(path[key][k] - (r[col] as number)) / Math.max(1, Math.abs(r[col] as number));
+      const d = Math.abs(ours[k] - (r[col] as number)) / Math.max(1, Math.abs(r[col] as number));
       worst = Math.max(worst, d);
-      expect(d, `${name} ${col} at ${r.month_end}: ${path[key][k]} vs ${r[col]}`).toBeLessThanOrEqual(tol);
+      expect(d, `${name} ${col} at ${r.month_end}: ${ours[k]} vs ${r[col]}`).toBeLessThanOrEqual(tol);
     });
   }
   return worst;
@@ -73,7 +74,7 @@ function agreement(a: Float64Array, b: number[]) {
 
 const names = (method: string) => grid.filter((c) => c.method === method).map((c) => c.name);
 
-describe('ml_dual_ridge parity (spec section 4)', () => {
+describe('ml_dual_ridge parity (docs/model/families.md)', () => {
   it.each(names('ml_dual_ridge'))('%s: mu_a, mu_b, w_raw to 1e-8, paths and metrics to 1e-7', (name) => {
     const e = byName.get(name)!;
     expect(e.error).toBeUndefined();
@@ -83,7 +84,7 @@ describe('ml_dual_ridge parity (spec section 4)', () => {
         expect(Number.isNaN(e.path!.extra!.mu_a[k]), `${r.month_end}: no prediction in the reference`).toBe(true);
         return;
       }
-      for (const [col, ours] of [['mu_a', e.path!.extra!.mu_a[k]], ['mu_b', e.path!.extra!.mu_b[k]], ['policy_w_raw', e.path!.policyWRaw[k]]] as const) {
+      for (const [col, ours] of [['mu_a', e.path!.extra!.mu_a[k]], ['mu_b', e.path!.extra!.mu_b[k]], ['policy_w_raw', e.path!.policyWRaw[0][k]]] as const) {
         expect(close(ours, r[col] as number, 1e-8), `${col} at ${r.month_end}: ${ours} vs ${r[col]}`).toBe(true);
       }
     });
@@ -92,7 +93,7 @@ describe('ml_dual_ridge parity (spec section 4)', () => {
   });
 });
 
-describe('ml_lr parity (spec section 4)', () => {
+describe('ml_lr parity (docs/model/families.md)', () => {
   it.each(names('ml_lr'))('%s: probabilities, confidence and paths to 2e-4, metrics to 1e-4', (name) => {
     expect(byName.get(name)!.error).toBeUndefined();
     comparePaths(name, 2e-4);
@@ -105,7 +106,7 @@ describe('forest families agree with scikit-learn statistically', () => {
     const e = byName.get(name)!;
     expect(e.error).toBeUndefined();
     const ref = (name.startsWith('regime_rf') ? refRegimeFixed : refPaths).get(name)!;
-    const { correlation, mad } = agreement(e.path!.policyWRaw, ref.map((r) => r.policy_w_raw as number));
+    const { correlation, mad } = agreement(e.path!.policyWRaw[0], ref.map((r) => r.policy_w_raw as number));
     expect(correlation, `${name} correlation`).toBeGreaterThanOrEqual(0.9);
     expect(mad, `${name} mean abs difference`).toBeLessThanOrEqual(0.06);
   });

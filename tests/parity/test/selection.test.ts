@@ -1,22 +1,31 @@
 /**
- * The whole reference run (spec sections 6-8) on all 59 candidates: grid
+ * The whole reference run (docs/model/objectives.md) on all 59 candidates: grid
  * names and order, the selected candidate per objective and the promotion.
  * The reference selects ml_dual_ridge candidates (deterministic), so the
  * selections must equal the reference's exactly (parity README).
  */
 import { builtinGrid, builtinRegistry } from '@step4/cli';
-import { DEFAULT_RUN_OPTIONS, OBJECTIVES, RUN_ALL_DD_CAPS, dynamicScore, prepareRun, runAll } from '@step4/core';
+import {
+  DEFAULT_RUN_OPTIONS,
+  OBJECTIVES,
+  RUN_ALL_DD_CAPS,
+  dynamicScore,
+  evaluateCandidates,
+  prepareRun,
+  scoreRunAll,
+} from '@step4/core';
 import { referenceRobustness } from '@step4/robustness';
 import { describe, expect, it } from 'vitest';
 import { embeddedPanel, reference } from './fixtures.js';
 
 const registry = builtinRegistry();
 const grid = builtinGrid(registry);
-const result = await runAll(grid, registry, prepareRun(embeddedPanel(), DEFAULT_RUN_OPTIONS), referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 }), {
-  promoteDdCap: 0.3,
-});
+// run-all without workers (core's runAll was this pair; the whole run is @step4/engine's runStep4).
+const prepared = prepareRun(embeddedPanel(), DEFAULT_RUN_OPTIONS);
+const evaluated = await evaluateCandidates(grid, registry, prepared, referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42 }));
+const result = scoreRunAll(evaluated, registry, prepared, { promoteDdCap: 0.3 });
 
-describe('run-all on all 59 candidates (spec sections 7-8)', () => {
+describe('run-all on all 59 candidates (docs/model/families.md, objectives.md)', () => {
   it('has the reference grid, names and order', () => {
     expect(grid.map((c) => c.name)).toEqual(Object.keys(reference.candidates));
     for (const c of grid) expect({ ...c }).toEqual(reference.candidates[c.name].config);

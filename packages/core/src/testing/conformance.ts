@@ -4,6 +4,7 @@ import {
   type CandidateFamily,
   type Decision,
   candidate,
+  supportsSleeveCount,
 } from '../contract.js';
 import { type FeatureTable, buildFeatureTable } from '../features.js';
 import {
@@ -74,7 +75,11 @@ export interface ConformanceOptions {
   readonly configs?: readonly CandidateConfig[];
   /** Check at most this many of them, spread over the list, first and last included (default all). */
   readonly maxCandidates?: number;
-  /** Panels to run on (default: the embedded real sleeves and two seeded synthetic panels). */
+  /**
+   * Panels to run on; those with a sleeve count the family does not support
+   * are skipped. Default: the embedded real sleeves and two seeded synthetic
+   * two-sleeve panels, and two seeded four-sleeve panels.
+   */
   readonly panels?: readonly SleevePanel[];
   /** Rows of Z before the first decision (default 24). */
   readonly minHistory?: number;
@@ -122,12 +127,36 @@ const fixedMix: CandidateFamily = {
   meta: { name: 'fixed_mix', version: '1.0.0', coreApi: CORE_API_VERSION },
   params: {},
   isStatic: true,
+  sleeves: { min: 2 },
   defaultGrid: () => [candidate('fixed_mix_w30', 'fixed_mix')],
-  decide: () => ({ wRaw: 0.3, conf: 0 }),
+  decide: (ctx) => {
+    const n = ctx.sleeveNames.length;
+    return {
+      wRaw: n === 2 ? 0.3 : Array.from({ length: n }, (_, s) => (s === 0 ? 0.3 : 0.7 / (n - 1))),
+      conf: 0,
+    };
+  },
 };
 
+/** Raw weights as a list (a scalar stays one number). */
+function rawList(w: Decision['wRaw'] | undefined): number[] {
+  if (typeof w === 'number') return [w];
+  return w && typeof (w as ArrayLike<number>).length === 'number'
+    ? Array.from(w as ArrayLike<number>)
+    : [Number.NaN];
+}
+
 function same(a: Decision, b: Decision): boolean {
-  return Object.is(a?.wRaw, b?.wRaw) && Object.is(a?.conf, b?.conf);
+  const x = rawList(a?.wRaw);
+  const y = rawList(b?.wRaw);
+  return x.length === y.length && x.every((v, i) => Object.is(v, y[i])) && Object.is(a?.conf, b?.conf);
+}
+
+/** A decision the harness accepts for `n` sleeves: finite raw weights (a scalar only for two) and conf in [0, 1]. */
+function validDecision(d: Decision | undefined, n: number): boolean {
+  if (!d || !(d.conf >= 0 && d.conf <= 1)) return false;
+  const w = rawList(d.wRaw);
+  return (typeof d.wRaw === 'number' ? n === 2 : w.length === n) && w.every(Number.isFinite);
 }
 
 /** The first field where two configs differ, as `field: a -> b`, or undefined. */
@@ -171,16 +200,18 @@ class Runner {
       const changed: string[] = [];
       if (call.kind === 'decidePath') {
         const p = call.panel;
-        if (!sameValues(p.retA, table.retA)) changed.push('panel.retA');
-        if (!sameValues(p.retB, table.retB)) changed.push('panel.retB');
+        table.returns.forEach((r, s) => {
+          if (!sameValues(p.returns[s], r)) changed.push(`panel.returns[${s}]`);
+        });
         if (!sameValues(p.features, table.features)) changed.push('panel.features');
       } else {
         const { ctx, step } = call;
         const h = ctx.history;
         if (!sameValues(ctx.features, table.features.subarray(step * f, (step + 1) * f)))
           changed.push('ctx.features');
-        if (!sameValues(h.retA, table.retA.subarray(0, step))) changed.push('ctx.history.retA');
-        if (!sameValues(h.retB, table.retB.subarray(0, step))) changed.push('ctx.history.retB');
+        table.returns.forEach((r, s) => {
+          if (!sameValues(h.returns[s], r.subarray(0, step))) changed.push(`ctx.history.returns[${s}]`);
+        });
         if (!sameValues(h.features, table.features.subarray(0, step * f)))
           changed.push('ctx.history.features');
       }
@@ -204,6 +235,9 @@ class Runner {
 
   /** The family's decisions through the harness, with its inputs checked after every call. */
   async run(config: CandidateConfig, table: FeatureTable, panel: string): Promise<Decided> {
+    // A macrotask turn between runs: a family that computes synchronously would otherwise hold the
+    // event loop for the whole kit (test runners then lose contact with the thread).
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     const opts = { minHistory: this.minHistory, seed: this.seed };
     const steps = walkForwardSteps(table, this.minHistory);
     const months = steps.map((i) => table.monthEnds[i]);
@@ -247,18 +281,19 @@ class Runner {
 
 /** Panel whose returns from aligned index `cut` on are replaced by other (seeded, plausible) values. */
 export function poisonFuture(panel: SleevePanel, cut: number, seed: number): SleevePanel {
-  const retA = panel.retA.slice();
-  const retB = panel.retB.slice();
+  const returns = panel.returns.map((r) => r.slice());
   let x = (seed ^ 0x5bd1e995) >>> 0;
   const rand = () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     return x / 0x100000000;
   };
-  for (let t = cut; t < retA.length; t++) {
-    retA[t] = rand() * 1.6 - 0.6;
-    retB[t] = rand() * 3 - 0.9;
+  for (let t = cut; t < panel.monthEnds.length; t++) {
+    // Sleeve 0 calm, the others wild (the two-sleeve draws are the same as before N sleeves).
+    returns.forEach((r, s) => {
+      r[t] = s === 0 ? rand() * 1.6 - 0.6 : rand() * 3 - 0.9;
+    });
   }
-  return { ...panel, retA, retB };
+  return { ...panel, returns };
 }
 
 /** The panel cut after aligned index `cut` (exclusive end). */
@@ -266,8 +301,7 @@ export function truncatePanel(panel: SleevePanel, end: number): SleevePanel {
   return {
     ...panel,
     monthEnds: panel.monthEnds.slice(0, end),
-    retA: panel.retA.slice(0, end),
-    retB: panel.retB.slice(0, end),
+    returns: panel.returns.map((r) => r.slice(0, end)),
   };
 }
 
@@ -320,39 +354,59 @@ async function conformance(
   const minHistory = options.minHistory ?? 24;
   const seed = options.seed ?? 42;
   const cuts = options.cuts ?? 4;
-  const panels = options.panels ?? [
+  const allPanels = options.panels ?? [
     referencePanel(),
     syntheticPanel({ months: 96, seed: 7 }),
     syntheticPanel({ months: 72, seed: 1234, crashMonths: 3 }),
+    syntheticPanel({ months: 96, seed: 11, sleeves: 4 }),
+    syntheticPanel({ months: 72, seed: 4321, sleeves: 4, crashMonths: 3 }),
   ];
   const others = options.others ?? [{ family: fixedMix, config: fixedMix.defaultGrid()[0] }];
   const runner: Runner = new Runner(family, minHistory, seed);
-  let all: readonly CandidateConfig[];
-  try {
-    all = options.configs ?? family.defaultGrid();
-  } catch (e) {
-    runner.fail('valid-grid', {}, `defaultGrid threw: ${e instanceof Error ? e.message : String(e)}`);
+  const panels = allPanels.filter((p) => supportsSleeveCount(family, p.names.length));
+  if (panels.length === 0) {
+    runner.fail(
+      'valid-grid',
+      {},
+      `no panel with a sleeve count the family supports (panels have ${[...new Set(allPanels.map((p) => p.names.length))].join(', ')} sleeves)`,
+    );
   }
-  if (!Array.isArray(all) || all.length === 0)
-    runner.fail('valid-grid', {}, 'no candidates to check (empty default grid)');
-  const configs = pick(all, options.maxCandidates);
-  for (const config of configs) {
+  // The candidates for one panel's sleeves (a grid may depend on them), checked once per sleeve set.
+  const gridChecked = new Map<string, CandidateConfig[]>();
+  const candidatesFor = (panel: SleevePanel): CandidateConfig[] => {
+    const key = panel.names.join('\u0000');
+    const known = gridChecked.get(key);
+    if (known) return known;
+    let all: readonly CandidateConfig[];
     try {
-      validateCandidate(config, family);
+      all = options.configs ?? family.defaultGrid({ names: panel.names });
     } catch (e) {
-      runner.fail(
-        'valid-grid',
-        { candidate: String(config?.name) },
-        e instanceof Error ? e.message : String(e),
-      );
+      runner.fail('valid-grid', {}, `defaultGrid threw: ${e instanceof Error ? e.message : String(e)}`);
     }
-    checks.push({ check: 'valid-grid', candidate: config.name, panel: '-' });
-  }
+    if (!Array.isArray(all) || all.length === 0)
+      runner.fail('valid-grid', {}, 'no candidates to check (empty default grid)');
+    const configs = pick(all, options.maxCandidates);
+    for (const config of configs) {
+      try {
+        validateCandidate(config, family);
+      } catch (e) {
+        runner.fail(
+          'valid-grid',
+          { candidate: String(config?.name) },
+          e instanceof Error ? e.message : String(e),
+        );
+      }
+      checks.push({ check: 'valid-grid', candidate: config.name, panel: `${panel.names.length} sleeves` });
+    }
+    gridChecked.set(key, configs);
+    return configs;
+  };
   const pass = (check: ConformanceCheckName, candidate: string, panel: string) =>
     checks.push({ check, candidate, panel });
 
   for (const [p, panel] of panels.entries()) {
-    const panelName = `#${p} (${panel.monthEnds.length} months from ${panel.monthEnds[0]})`;
+    const panelName = `#${p} (${panel.names.length} sleeves, ${panel.monthEnds.length} months from ${panel.monthEnds[0]})`;
+    const configs = candidatesFor(panel);
     const table = buildFeatureTable(panel);
     const settled = new Map<string, Decided>();
     for (const config of configs) {
@@ -361,7 +415,7 @@ async function conformance(
       // First run: after whatever ran before (the previous candidate, or nothing).
       const first = await runner.run(config, table, panelName);
       first.decisions.forEach((d, k) => {
-        if (!Number.isFinite(d?.wRaw) || !(d.conf >= 0 && d.conf <= 1)) {
+        if (!validDecision(d, panel.names.length)) {
           runner.fail('valid-outputs', where(first.months[k]), `w_raw ${d?.wRaw}, conf ${d?.conf}`);
         }
       });
@@ -444,7 +498,8 @@ async function conformance(
     // Reverse order, each candidate after the family's later candidates and another family's.
     for (const config of [...configs].reverse()) {
       for (const other of others)
-        await familyDecisions(other.family, other.config, table, { minHistory, seed });
+        if (supportsSleeveCount(other.family, panel.names.length))
+          await familyDecisions(other.family, other.config, table, { minHistory, seed });
       const again = await runner.run(config, table, panelName);
       const after = [...others.map((o) => o.config.name), 'the later candidates'].join(', ');
       compareAll(settled.get(config.name)!, again, (month, a, b) =>
@@ -476,7 +531,9 @@ export async function checkConformance(
 }
 
 function show(d: Decision | undefined): string {
-  return d === undefined ? 'none' : JSON.stringify({ wRaw: d?.wRaw, conf: d?.conf });
+  return d === undefined
+    ? 'none'
+    : JSON.stringify({ wRaw: typeof d?.wRaw === 'number' ? d.wRaw : rawList(d?.wRaw), conf: d?.conf });
 }
 
 function compareAll(

@@ -190,7 +190,6 @@ export function referencePanel(): SleevePanel {
     sources: ['embedded:sleeve_spyqqq_monthly.csv', 'embedded:sleeve_btceth_monthly.csv'],
     sha256: ['', ''],
     monthEnds: MONTH_ENDS.slice(),
-    retA: Float64Array.from(RET_SPYQQQ),
-    retB: Float64Array.from(RET_BTCETH),
+    returns: [Float64Array.from(RET_SPYQQQ), Float64Array.from(RET_BTCETH)],
   };
 }

@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import {
+  type CandidateConfig,
+  type EvaluatedCandidate,
+  type FamilyRegistry,
+  type ObjectiveName,
+  type PluginCheckRecord,
+  type ProgressEvent,
+  RUN_ALL_DD_CAPS,
+  type RunAllResult,
+  type RunManifest,
+  type SleevePanel,
+  type SleeveTable,
+  type SleeveUniverse,
+  alignSleeves,
+  checkSleeveSupport,
+  decisionGroups,
+  evaluateCandidates,
+  loadSleeveTable,
+  prepareRun,
+  runInWorkers,
+  scoreRunAll,
+  validateGrid,
+} from '@step4/core';
+import {
+  type BlockBootstrapOptions,
+  type OverfittingAnalysis,
+  analyseOverfitting,
+  deflatedSharpeJson,
+  objectiveOverfittingJson,
+  referenceRobustness,
+  runOverfittingJson,
+} from '@step4/robustness';
+import { type FamilyReference, loadFamilies } from './families.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, RUN_ALL_OBJECTIVES } from './options.js';
+import type { WorkerSetup } from './worker.js';
+
+/** One sleeve table to load: a file (CSV or Parquet), or a table already in memory. */
+export type SleeveSource =
+  | {
+      readonly name: string;
+      readonly path: string;
+      /** How outputs name the source (default the path), e.g. `embedded:sleeve_spy_monthly.csv`. */
+      readonly label?: string;
+    }
+  | { readonly name: string; readonly table: SleeveTable };
+
+/** What one run needs. Only `sleeves` and `families` are required. */
+export interface RunRequest {
+  /** N >= 2 sleeves in order; sleeve 0 is the first sleeve (A of a two-sleeve run). */
+  readonly sleeves: readonly SleeveSource[];
+  /** The families, by reference, in registration order; worker threads load the same ones. */
+  readonly families: readonly FamilyReference[];
+  /** The same families already loaded in this thread (saves loading them twice). */
+  readonly registry?: FamilyRegistry;
+  /**
+   * The candidates, or a function building them from the registry and the
+   * sleeves. Default: every family's default grid, in registration order.
+   */
+  readonly grid?:
+    | readonly CandidateConfig[]
+    | ((registry: FamilyRegistry, sleeves: SleeveUniverse) => CandidateConfig[]);
+  readonly options?: Partial<EngineOptions>;
+  /** Objectives to run, in order (default all four). */
+  readonly objectives?: readonly ObjectiveName[];
+  /** Worker threads (default 1: everything in this thread). Results are identical for any number. */
+  readonly jobs?: number;
+  /** The program named in the outputs (`script`, `script_version`). Default: this engine. */
+  readonly tool?: { readonly name: string; readonly version: string };
+  /** Versions of other packages to record in the manifest (e.g. the CLI and the output writer). */
+  readonly packages?: Readonly<Record<string, string>>;
+  /** Outcome of plugin checks made before the run, recorded in the manifest. */
+  readonly pluginChecks?: readonly PluginCheckRecord[];
+  readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+/** Everything a run produced; `@step4/report` turns it into the output folder. */
+export interface RunResult extends RunAllResult {
+  readonly registry: FamilyRegistry;
+  readonly grid: readonly CandidateConfig[];
+  readonly options: EngineOptions;
+  /** PBO, DSR and the selection-honest walk-forward. */
+  readonly analysis: OverfittingAnalysis;
+  /** Objective runs kept from promotion, with the reason (`maxPbo`). */
+  readonly notPromotable: Partial<Record<ObjectiveName, string>>;
+  /** Inputs, options and versions, with the overfitting sections for the JSON and HTML outputs. */
+  readonly manifest: RunManifest;
+}
+
+const require = createRequire(import.meta.url);
+
+const own = (file: string) =>
+  JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as { name: string; version: string };
+
+/** Versions of the packages that computed the numbers, for the manifest. */
+function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const engine = own('../package.json');
+  out[engine.name] = engine.version;
+  for (const name of ['@step4/core', '@step4/robustness']) {
+    try {
+      out[name] = own(pathToFileURL(require.resolve(`${name}/package.json`)).href).version;
+    } catch {
+      out[name] = 'unknown';
+    }
+  }
+  return out;
+}
+
+/** Load every sleeve (files in order) and align them on their common months. */
+export async function loadPanel(sleeves: readonly SleeveSource[]): Promise<SleevePanel> {
+  const tables: SleeveTable[] = [];
+  for (const s of sleeves) {
+    if ('table' in s) tables.push({ ...s.table, name: s.name });
+    else {
+      const t = await loadSleeveTable(s.path, s.name);
+      tables.push(s.label ? { ...t, source: s.label } : t);
+    }
+  }
+  return alignSleeves(tables);
+}
+
+/**
+ * One whole run (run-all, or the objectives asked for): load and validate
+ * the sleeves, build the features, simulate every candidate (in worker
+ * threads when `jobs` > 1, identical results), compute the overfitting
+ * statistics, apply the gates, score, select and promote.
+ */
+export async function runStep4(request: RunRequest): Promise<RunResult> {
+  const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...definedOnly(request.options ?? {}) };
+  const objectives = request.objectives ?? RUN_ALL_OBJECTIVES;
+  const panel = await loadPanel(request.sleeves);
+  const prepared = prepareRun(panel, {
+    startCapital: options.startCapital,
+    trainRatio: options.trainRatio,
+    minHistory: options.minHistoryMonths,
+    seed: options.seed,
+    financingBpsPerYear: options.financingBpsPerYear,
+  });
+  const registry = request.registry ?? (await loadFamilies(request.families));
+  const universe: SleeveUniverse = { names: panel.names };
+  const grid =
+    typeof request.grid === 'function'
+      ? request.grid(registry, universe)
+      : (request.grid ?? registry.defaultGrid(universe));
+  validateGrid(grid, registry);
+  checkSleeveSupport(grid, registry, universe);
+  const bootstrap: BlockBootstrapOptions = {
+    samples: options.bootstrapSamples,
+    blockMonths: options.bootstrapBlockMonths,
+    seed: options.seed,
+    method: options.bootstrapMethod,
+  };
+  const jobs = request.jobs ?? 1;
+  let evaluated: EvaluatedCandidate[];
+  if (jobs > 1 && grid.length > 1) {
+    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker;
+    // results come back in grid order, identical to a serial run.
+    let done = 0;
+    const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
+    const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
+      workerUrl: new URL('./worker.js', import.meta.url),
+      workerData: setup,
+      tasks: decisionGroups(grid),
+      jobs,
+      onResult: (_i, cs) => {
+        for (const c of cs)
+          request.onProgress?.({
+            done: ++done,
+            total: grid.length,
+            candidate: c.config.name,
+            error: c.error,
+          });
+      },
+    });
+    const byName = new Map(results.flat().map((c) => [c.config.name, c]));
+    evaluated = grid.map((c) => byName.get(c.name)!);
+  } else {
+    evaluated = await evaluateCandidates(
+      grid,
+      registry,
+      prepared,
+      referenceRobustness(bootstrap),
+      request.onProgress,
+    );
+  }
+  const ddCaps = Object.fromEntries(
+    objectives.map((o) => [o, options.maxDrawdownCap ?? RUN_ALL_DD_CAPS[o]]),
+  ) as Record<ObjectiveName, number>;
+  // The overfitting statistics do not depend on the selection, so they come first and can act as gates.
+  const analysis = analyseOverfitting(evaluated, {
+    split: prepared.split,
+    startCapital: options.startCapital,
+    bootstrap,
+    pboBlocks: options.pboBlocks,
+    objectives: objectives.map((objective) => ({ objective, ddCap: ddCaps[objective] })),
+  });
+  const notPromotable: Partial<Record<ObjectiveName, string>> = {};
+  if (options.maxPbo !== undefined) {
+    for (const objective of objectives) {
+      const pbo = analysis.perObjective[objective]?.pbo.pbo ?? 0;
+      if (pbo > options.maxPbo)
+        notPromotable[objective] = `PBO ${pbo.toFixed(3)} is above --max-pbo ${options.maxPbo}`;
+    }
+  }
+  const minDsr = options.minDsr;
+  const result = scoreRunAll(evaluated, registry, prepared, {
+    objectives,
+    ddCaps,
+    promoteDdCap: options.promoteDdCap,
+    notPromotable,
+    extraGates:
+      minDsr === undefined
+        ? undefined
+        : (c) =>
+            (analysis.dsr.get(c.config.name)?.deflatedSharpeRatio ?? 0) >= minDsr
+              ? []
+              : ['deflated_sharpe_ratio'],
+  });
+  const engine = own('../package.json');
+  const manifest: RunManifest = {
+    tool: request.tool ?? { name: 'step4', version: engine.version },
+    startCapital: options.startCapital,
+    trainRatio: options.trainRatio,
+    minHistoryMonths: options.minHistoryMonths,
+    seed: options.seed,
+    bootstrap: {
+      samples: options.bootstrapSamples,
+      blockMonths: options.bootstrapBlockMonths,
+      method: options.bootstrapMethod === 'stationary' ? 'stationary' : 'circular_block',
+    },
+    promoteDdCap: options.promoteDdCap,
+    sleeves: panel.names.map((name, i) => ({ name, source: panel.sources[i], sha256: panel.sha256[i] })),
+    families: registry
+      .list()
+      .map(({ family, source }) => ({ name: family.meta.name, version: family.meta.version, source })),
+    // By name, so the order does not depend on who recorded which.
+    packages: Object.fromEntries(
+      Object.entries({ ...request.packages, ...packageVersions() }).sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+    generatedAt: new Date().toISOString(),
+    options: {
+      financing_bps_per_year: options.financingBpsPerYear,
+      pbo_blocks: options.pboBlocks,
+      max_pbo: options.maxPbo ?? null,
+      min_dsr: options.minDsr ?? null,
+    },
+    extras: {
+      summary: (run) => ({ overfitting: objectiveOverfittingJson(analysis, run) }),
+      candidate: (name) => {
+        const d = analysis.dsr.get(name);
+        return d ? { deflated_sharpe: deflatedSharpeJson(d) } : undefined;
+      },
+      htmlRun: (run) => {
+        const a = analysis.perObjective[run.objective];
+        const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
+        return {
+          'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
+          'honest test end equity': a
+            ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
+            : '–',
+          PBO: a ? a.pbo.pbo.toFixed(2) : '–',
+          DSR: dsr === undefined ? '–' : dsr.toFixed(2),
+        };
+      },
+      runReport: { overfitting: runOverfittingJson(analysis, result.runs), not_promotable: notPromotable },
+    },
+    ...(request.pluginChecks ? { pluginChecks: request.pluginChecks } : {}),
+  };
+  return { ...result, registry, grid, options, analysis, notPromotable, manifest };
+}
+
+/** Options given as `undefined` keep their defaults. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

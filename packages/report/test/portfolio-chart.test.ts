@@ -1,0 +1,197 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { type ChartInput, chartHeaderSvg, chartSpec, renderPortfolioChart } from '../src/portfolio-chart.js';
+
+const n = 72;
+const monthEnds = Array.from({ length: n }, (_, i) =>
+  new Date(Date.UTC(2018, i + 1, 0)).toISOString().slice(0, 10),
+);
+const returns = (k: number) =>
+  Float64Array.from({ length: n }, (_, i) => 0.004 * k + 0.04 * Math.sin(i / (2 + k)));
+const equityOf = (r: Float64Array) => {
+  let e = 10_000;
+  return r.map((v) => (e *= 1 + v));
+};
+const mean = (x: Float64Array) => x.reduce((a, b) => a + b, 0) / x.length;
+
+/** A synthetic chart input of `names.length` sleeves; weights sum to 1 every month. */
+function input(names: readonly string[]): ChartInput {
+  const k = names.length;
+  const raw = names.map((_, s) =>
+    Float64Array.from({ length: n }, (_, i) => Math.exp(Math.sin(i / (4 + s) + s))),
+  );
+  const weights = names.map((_, s) =>
+    Float64Array.from({ length: n }, (_, i) => raw[s][i] / raw.reduce((t, w) => t + w[i], 0)),
+  );
+  const equity = equityOf(returns(1.5));
+  const correlation = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) correlation[i * k + j] = i === j ? 1 : i + j === 1 ? -0.42 : 0.1 * (i + j);
+  }
+  return {
+    candidate: 'heuristic_lb6_g1_0',
+    objective: 'return',
+    score: 4321.5,
+    sleeveNames: names,
+    startCapital: 10_000,
+    monthEnds,
+    splitMonthEnd: monthEnds[40],
+    equity,
+    sleeveEquity: names.map((_, s) => equityOf(returns(s + 1))),
+    equityEqual: equityOf(returns(2)),
+    weights,
+    grossLeverage: Float64Array.from({ length: n }, (_, i) => 1 + 0.2 * Math.max(0, Math.sin(i / 7))),
+    pnl: equity.map((e, i) => e - (i === 0 ? 10_000 : equity[i - 1])),
+    stats: {
+      testEndEquity: 18_000,
+      testAvgMonthlyPnl: 150,
+      testMaxDrawdown: 0.18,
+      testCalmar: 0.9,
+      avgWeights: weights.map(mean),
+      weightStdA: 0.12,
+      weightStdMean: 0.09,
+      avgTurnover: 0.05,
+      benchEndEquity: { sleeves: names.map((_, s) => 11_000 + 1000 * s), equal: 14_000 },
+      correlation,
+    },
+  };
+}
+
+const two = input(['spyqqq', 'btceth']);
+const four = input(['spyqqq', 'btceth', 'gold', 'bonds']);
+
+interface Layer {
+  data?: { values: Record<string, unknown>[] };
+  mark: { type: string };
+  encoding?: Record<string, Record<string, unknown>>;
+}
+interface Panel {
+  title: string;
+  layer: Layer[];
+}
+const panels = (x: ChartInput) => (chartSpec(x) as unknown as { vconcat: Panel[] }).vconcat;
+/** Distinct values of `series` in a data layer, in first-seen order. */
+const seriesOf = (layer: Layer) => [...new Set(layer.data!.values.map((r) => r.series))];
+/** Texts of the header SVG, in document order. */
+const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+
+async function decode(png: Uint8Array) {
+  const meta = await sharp(png).metadata();
+  expect(meta.format).toBe('png');
+  return { width: meta.width ?? 0, height: meta.height ?? 0 };
+}
+
+describe('portfolio chart spec', () => {
+  it('draws two sleeves as the reference does: one weight line each, 50/50 benchmark', () => {
+    const [equity, weights] = panels(two);
+    expect(seriesOf(equity.layer[0])).toEqual([
+      'selected: heuristic_lb6_g1_0',
+      'spyqqq alone',
+      'btceth alone',
+      '50/50 monthly',
+    ]);
+    expect(weights.title).toBe('Weights and gross leverage');
+    expect(weights.layer[0].mark.type).toBe('line');
+    expect(seriesOf(weights.layer[0])).toEqual(['weight spyqqq', 'weight btceth', 'gross leverage']);
+  });
+
+  it('draws N = 4 sleeves with one equity series each and stacked weight areas beside a gross leverage line', () => {
+    const [equity, weights] = panels(four);
+    expect(seriesOf(equity.layer[0])).toEqual([
+      'selected: heuristic_lb6_g1_0',
+      'spyqqq alone',
+      'btceth alone',
+      'gold alone',
+      'bonds alone',
+      'equal weight monthly',
+    ]);
+    const range = (equity.layer[0].encoding!.color.scale as { range: string[] }).range;
+    expect(new Set(range).size).toBe(6);
+
+    const [areas, gross] = weights.layer;
+    expect(areas.mark.type).toBe('area');
+    expect(areas.encoding!.y.stack).toBe('zero');
+    expect(areas.encoding!.order).toBeDefined();
+    expect(seriesOf(areas)).toEqual(['weight spyqqq', 'weight btceth', 'weight gold', 'weight bonds']);
+    // The stacked areas reach 1 every month (the weights of the synthetic input sum to 1).
+    const stackTop = new Map<unknown, number>();
+    for (const r of areas.data!.values)
+      stackTop.set(r.month, (stackTop.get(r.month) ?? 0) + (r.value as number));
+    for (const total of stackTop.values()) expect(total).toBeCloseTo(1, 12);
+    expect(gross.mark.type).toBe('line');
+    expect(seriesOf(gross)).toEqual(['gross leverage']);
+    expect(gross.data!.values).toHaveLength(n);
+  });
+
+  it('rejects inputs whose per-sleeve fields do not match the sleeve names', () => {
+    expect(() => chartSpec({ ...four, weights: four.weights.slice(0, 3) })).toThrow(/weights has 3 entries/);
+    expect(() =>
+      chartSpec({ ...four, stats: { ...four.stats, correlation: two.stats.correlation } }),
+    ).toThrow(/correlation/);
+    expect(() => chartSpec(input(['only']))).toThrow(/at least two sleeves/);
+  });
+});
+
+describe('portfolio chart header', () => {
+  it('keeps the reference rows for two sleeves', () => {
+    const t = texts(chartHeaderSvg(two, 1400));
+    for (const label of [
+      'avg weight spyqqq',
+      'weight std',
+      'spyqqq alone',
+      'btceth alone',
+      '50/50 monthly',
+      'corr(spyqqq, btceth), all months',
+    ]) {
+      expect(t).toContain(label);
+    }
+    expect(t[t.indexOf('weight std') + 1]).toBe('12.0%'); // weightStdA
+    expect(t[t.indexOf('corr(spyqqq, btceth), all months') + 1]).toBe('-0.42');
+    expect(chartHeaderSvg(two, 1400)).toContain('height="250"');
+  });
+
+  it('lists every sleeve, the mean weight std and a correlation summary for N = 4', () => {
+    const t = texts(chartHeaderSvg(four, 1400));
+    for (const name of four.sleeveNames) {
+      expect(t).toContain(`avg weight ${name}`);
+      expect(t).toContain(`${name} alone`);
+    }
+    expect(t[t.indexOf('weight std (mean of sleeves)') + 1]).toBe('9.0%'); // weightStdMean
+    expect(t[t.indexOf('equal weight monthly') + 1]).toBe('$14,000');
+    // Pairs: (0,1) -0.42, (0,2) 0.2, (0,3) 0.3, (1,2) 0.3, (1,3) 0.4, (2,3) 0.5.
+    expect(t[t.indexOf('mean pairwise corr, all months') + 1]).toBe(
+      ((-0.42 + 0.2 + 0.3 + 0.3 + 0.4 + 0.5) / 6).toFixed(2),
+    );
+    expect(t[t.indexOf('lowest corr(spyqqq, btceth)') + 1]).toBe('-0.42');
+    expect(t[t.indexOf('highest corr(gold, bonds)') + 1]).toBe('0.50');
+    expect(t.some((x) => x.startsWith('corr('))).toBe(false);
+  });
+
+  it('caps the sleeve rows at six and shortens long names', () => {
+    const names = Array.from({ length: 10 }, (_, i) => `sleeve_${i}_with_a_rather_long_descriptive_name`);
+    const svg = chartHeaderSvg(input(names), 1400);
+    const t = texts(svg);
+    expect(t.filter((x) => x.startsWith('avg weight '))).toHaveLength(5);
+    expect(t).toContain('+5 more sleeves, together');
+    expect(t).toContain('+5 more sleeves, up to');
+    expect(t.filter((x) => x.endsWith('…') || x.includes('…'))).not.toHaveLength(0);
+    // Ten rows in the benchmarks column: six more than the reference's four.
+    expect(svg).toContain(`height="${250 + 6 * 24}"`);
+  });
+});
+
+describe('portfolio chart PNG', () => {
+  it('renders two and four sleeves as PNGs; the header grows by one row per extra row', async () => {
+    const png2 = await renderPortfolioChart(two);
+    const png4 = await renderPortfolioChart(four);
+    const size2 = await decode(png2);
+    const size4 = await decode(png4);
+    expect(size2.width).toBeGreaterThanOrEqual(1400);
+    expect(size4.width).toBeGreaterThanOrEqual(1400);
+    expect(size2.height).toBeGreaterThan(250 + 1000);
+    // N = 4: eight rows in the benchmarks column (four sleeves, equal weight, three correlation rows).
+    expect(size4.height - size2.height).toBe(4 * 24);
+    expect(Buffer.from(png4).equals(Buffer.from(png2))).toBe(false);
+    expect(Buffer.from(await renderPortfolioChart(four)).equals(Buffer.from(png4))).toBe(true);
+  });
+});
