@@ -1,3 +1,4 @@
+import { mirrorLowerAndNorm } from './newton.js';
 /**
  * Float64 reference solvers for the tiny regressions of the ML families
  * (<= 48 rows x 17 features). They are the ground truth the batched
@@ -206,10 +207,7 @@ export function logisticGradientHessian(
     grad[a] += beta[a];
     H[a * m + a] += 1;
   }
-  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
-  let s = 0;
-  for (let a = 0; a < m; a++) s += grad[a] * grad[a];
-  return Math.sqrt(s);
+  return mirrorLowerAndNorm(H, grad, m);
 }
 
 /**

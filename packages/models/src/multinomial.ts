@@ -1,5 +1,6 @@
 import type { WindowBatch } from './batch.js';
 import { solveSpd, standardise, standardiser } from './exact.js';
+import { mirrorLowerAndNorm } from './newton.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
@@ -181,10 +182,7 @@ function multinomialGradientHessian(
       grad[u] += beta[u];
       H[u * m + u] += 1;
     }
-  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) H[b * m + a] = H[a * m + b];
-  let s = 0;
-  for (let a = 0; a < m; a++) s += grad[a] * grad[a];
-  return Math.sqrt(s);
+  return mirrorLowerAndNorm(H, grad, m);
 }
 
 /** Newton iterations at most (the fits here converge in ~10). */
