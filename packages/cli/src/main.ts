@@ -173,7 +173,7 @@ function withConfigOptions<T extends CommonOptions>(cmd: Command, o: T, loaded: 
   for (const [key, value] of Object.entries(loaded.config.options)) {
     if (key === 'sleeves' || value === undefined) continue;
     if (cmd.getOptionValueSource(key) !== 'cli')
-      out[key] = key === 'outDir' ? resolve(loaded.dir, String(value)) : value;
+      out[key] = key === 'outDir' || key === 'riskFreeTable' ? resolve(loaded.dir, String(value)) : value;
   }
   return out as T;
 }
@@ -224,6 +224,7 @@ let interrupts: Interrupts | undefined;
 async function checkedOutDir(o: CommonOptions, loaded: LoadedConfig): Promise<string> {
   interrupts ??= handleInterrupts();
   const inputs = sleeveInputs(o, loaded.config.options.sleeves, loaded.dir).map((s) => s.file);
+  if (o.riskFreeTable) inputs.push(o.riskFreeTable);
   await checkOutDir(o.outDir, { protect: loaded.file ? [...inputs, loaded.file] : inputs });
   return resolve(o.outDir);
 }

@@ -143,7 +143,7 @@ function choiceOption<K extends string, const C extends readonly [string, ...str
   };
 }
 
-function stringOption<K extends string, D extends Default<string>>(
+function stringOption<K extends string, D extends Default<string> | undefined>(
   key: K,
   flag: string,
   valueName: string,
@@ -311,6 +311,30 @@ export const RUN_OPTIONS = [
     '<x>',
     'optional gate: candidates whose deflated Sharpe ratio is below x fail the gate',
     { min: 0, max: 1 },
+  ),
+  // Up to 100% a year: far above any real bill rate, and a typo such as 4 for 4% is refused.
+  numberOption(
+    'riskFreeAnnual',
+    '--risk-free-annual',
+    '<rate>',
+    'yearly risk-free rate (0.04 = 4%); Sharpe ratios, PSR and DSR use returns in excess of it (0 = the reference)',
+    { min: -0.1, max: 1 },
+    0,
+  ),
+  stringOption(
+    'riskFreeTable',
+    '--risk-free-table',
+    '<file>',
+    'monthly risk-free returns (CSV or Parquet with month_end, ret), instead of --risk-free-annual',
+    undefined,
+  ),
+  numberOption(
+    'spaReplications',
+    '--spa-replications',
+    '<n>',
+    "bootstrap replications of Hansen's SPA test and the StepM set (0 skips them)",
+    { integer: true, min: 0, max: 1_000_000 },
+    10_000,
   ),
   // Plugins are trusted code, but a quick conformance check catches the usual contract breaks first.
   booleanOption(

@@ -79,8 +79,28 @@ const RUN_HEADER = [
 ];
 
 const HONEST_NOTE =
-  'honest Calmar: test Calmar of choosing, each month, the best candidate by the months before it only (the number to believe);\n' +
-  'PBO: probability that the search picked an overfit candidate; DSR: probability that the selected Sharpe ratio is real after all trials.';
+  'honest Calmar: test Calmar of choosing, each month, the best candidate by the months before it only, switching costs paid (the number to believe);\n' +
+  "PBO: probability that the objective's own choice was overfit (test months); DSR: probability that the selected Sharpe ratio is real after the effective number of trials.";
+
+/** The run-wide honest numbers under the table: trials, the SPA test, the risk-free rate. */
+function honestLines(analysis?: OverfittingAnalysis): string[] {
+  if (!analysis) return [];
+  const t = analysis.trials;
+  const lines = [
+    `Trials:        ${t.raw} candidates, ${t.distinct} distinct paths, ${fixed(t.effective, 1)} effective (average correlation ${fixed(t.averageCorrelation)}; the DSR uses the effective count)`,
+  ];
+  const s = analysis.spa;
+  if (s)
+    lines.push(
+      `SPA test:      p = ${fixed(s.pvalueConsistent)} that no candidate beats equal weight on the test months (lower ${fixed(s.pvalueLower)}, Reality Check ${fixed(s.pvalueUpper)}; small = some candidate really does)`,
+      `StepM (10%):   ${s.stepMSuperior.length === 0 ? 'no candidate can be shown to beat equal weight' : s.stepMSuperior.join(', ')}`,
+    );
+  const rf = analysis.riskFree;
+  lines.push(
+    `Risk-free:     ${rf.kind === 'constant' ? `${fixed(rf.annual * 100)}% a year` : `table ${rf.source}`} (Sharpe ratios, PSR and DSR are in excess of it)`,
+  );
+  return lines;
+}
 
 export function formatRunAllSummary(
   result: RunAllResult,
@@ -95,6 +115,7 @@ export function formatRunAllSummary(
     table([RUN_HEADER, ...result.runs.map((r) => runRow(r, analysis))]),
     HONEST_NOTE,
     '',
+    ...honestLines(analysis),
   ];
   lines.push(
     `Promoted:      ${promoted.selected.candidate.config.name} (objective ${promoted.objective}, promotion score ${fixed(promotion.promoted.score, 1)})`,
@@ -122,6 +143,7 @@ export function formatOptimizeSummary(
     table([RUN_HEADER, runRow(run, analysis)]),
     HONEST_NOTE,
     '',
+    ...honestLines(analysis),
     `Outputs:       ${outDir}/backtest/ and ${outDir}/optimization/`,
     '',
   ].join('\n');

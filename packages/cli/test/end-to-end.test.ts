@@ -214,8 +214,27 @@ describe('honest evaluation beside the reference numbers', () => {
     expect(o.pbo.pbo).toBeGreaterThanOrEqual(0);
     expect(o.pbo.pbo).toBeLessThanOrEqual(1);
     expect(o.pbo.combinations).toBe(12870);
-    expect(o.pbo.metric).toBe('return_score');
-    expect(o.selected_deflated_sharpe.n_trials).toBe(59);
+    // Each objective's own score on the 48 test months (16 blocks of 3).
+    expect(o.pbo.metric).toBe('objective_score');
+    expect([o.pbo.months_basis, o.pbo.months_used]).toEqual(['test', 48]);
+    expect([o.pbo_all_months.months_basis, o.pbo_all_months.months_used]).toEqual(['all', 80]);
+    expect(o.pbo_sensitivity.map((r: { blocks: number }) => r.blocks)).toEqual([4, 6, 8, 10, 12, 14, 16]);
+    expect(o.pbo_sensitivity.at(-1).pbo).toBe(o.pbo.pbo);
+    // Trials: 59 candidates; fewer distinct paths (unbinding leverage caps); fewer still effective.
+    expect(o.trials.raw).toBe(59);
+    expect(o.trials.distinct).toBeLessThan(59);
+    expect(o.trials.effective).toBeLessThan(o.trials.distinct);
+    expect(o.selected_deflated_sharpe.n_trials).toBe(o.trials.effective);
+    expect(o.selected_deflated_sharpe.deflated_sharpe_ratio_raw_trials).toBeLessThan(
+      o.selected_deflated_sharpe.deflated_sharpe_ratio,
+    );
+    expect(o.spa.months).toBe(48);
+    expect(o.spa.pvalue_lower).toBeLessThanOrEqual(o.spa.pvalue_consistent);
+    expect(o.spa.pvalue_consistent).toBeLessThanOrEqual(o.spa.pvalue_upper_reality_check);
+    expect(o.selected_track_record.months).toBe(48);
+    expect(Object.keys(o.meanings)).toEqual(
+      expect.arrayContaining(['pbo', 'spa', 'trials', 'selection_honest']),
+    );
     expect(o.selected_deflated_sharpe.deflated_sharpe_ratio).toBeLessThanOrEqual(
       o.selected_deflated_sharpe.probabilistic_sharpe_ratio_0,
     );
@@ -225,7 +244,8 @@ describe('honest evaluation beside the reference numbers', () => {
     expect(h.reference_selected_test).toEqual(s.selected_candidate.metrics.test);
     expect(h.reference_minus_honest.calmar).toBeCloseTo(h.reference_selected_test.calmar - h.test.calmar, 12);
     const calmar = JSON.parse(readFileSync(join(first, 'calmar/backtest/step4_summary.json'), 'utf8'));
-    expect(calmar.overfitting.pbo.metric).toBe('sharpe');
+    // Another objective, another score: its own PBO.
+    expect(calmar.overfitting.pbo.pbo).not.toBe(o.pbo.pbo);
     const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
     expect(Object.keys(report.overfitting)).toEqual(OBJECTIVE_DIRS);
     expect(report.overfitting.return.honest_test_calmar).toBe(h.test.calmar);
@@ -251,9 +271,18 @@ describe('honest evaluation beside the reference numbers', () => {
       '500',
       '--bootstrap-method',
       'stationary',
+      '--risk-free-annual',
+      '0.04',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(readFileSync(join(out, 'return/backtest/step4_summary.json'), 'utf8'));
+    // Sharpe ratios in excess of 4% a year: lower than the first run's for the same candidate.
+    expect(s.overfitting.risk_free).toEqual({ kind: 'constant', annual: 0.04 });
+    const plain = JSON.parse(readFileSync(join(first, 'return/backtest/step4_summary.json'), 'utf8'));
+    if (s.selected_candidate.name === plain.selected_candidate.name)
+      expect(s.overfitting.selected_deflated_sharpe.sharpe_monthly).toBeLessThan(
+        plain.overfitting.selected_deflated_sharpe.sharpe_monthly,
+      );
     expect(s.meta.min_dsr).toBe(0.999);
     expect(s.meta.financing_bps_per_year).toBe(500);
     expect(s.meta.bootstrap_method).toBe('stationary');

@@ -147,6 +147,8 @@ describe('one definition of the run options', () => {
       financingBpsPerYear: 0,
       bootstrapMethod: 'circular',
       pboBlocks: 16,
+      riskFreeAnnual: 0,
+      spaReplications: 10_000,
       jobs: defaultJobs(),
       pluginCheck: true,
       failOnCandidateError: false,

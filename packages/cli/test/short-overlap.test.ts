@@ -17,6 +17,10 @@ const OBJECTIVES = ['return', 'balanced', 'calmar', 'robust'];
 const NULL_ALLOWED = new Set([
   'max_pbo',
   'min_dsr',
+  'risk_free_table',
+  // No record length would do when the Sharpe ratio is not above the threshold.
+  'min_track_record_months_vs_0',
+  'min_track_record_months_vs_deflated',
   'promoted_dynamic_objective',
   'promoted_dynamic_score',
   'promoted_dynamic_candidate',
@@ -89,19 +93,24 @@ function strayNulls(value: unknown, path = ''): string[] {
 
 /** Checks of a successful run's outputs. */
 function checkOutputs(out: string, pathMonths: number) {
-  const report = JSON.parse(readFileSync(join(out, 'final/step4_run_report.json'), 'utf8'));
-  for (const objective of OBJECTIVES) {
-    const run = report.runs[objective];
-    expect(run.selected_candidate.metrics.full.n_months).toBe(pathMonths);
-    const pbo = run.overfitting.pbo;
+  const pboShape = (pbo: Record<string, number>, months: number) => {
     expect(pbo.blocks_requested).toBe(16);
     expect(Number.isInteger(pbo.blocks) && pbo.blocks >= 2 && pbo.blocks % 2 === 0).toBe(true);
     expect(pbo.blocks).toBeLessThanOrEqual(pbo.blocks_requested);
     expect(pbo.months_used % pbo.blocks).toBe(0);
     expect(pbo.months_used / pbo.blocks).toBeGreaterThanOrEqual(2);
-    expect(pbo.months_used + pbo.months_dropped).toBe(pathMonths);
+    expect(pbo.months_used + pbo.months_dropped).toBe(months);
     expect(pbo.pbo).toBeGreaterThanOrEqual(0);
     expect(pbo.pbo).toBeLessThanOrEqual(1);
+  };
+  const report = JSON.parse(readFileSync(join(out, 'final/step4_run_report.json'), 'utf8'));
+  for (const objective of OBJECTIVES) {
+    const run = report.runs[objective];
+    expect(run.selected_candidate.metrics.full.n_months).toBe(pathMonths);
+    // The selection's own PBO on the test months, and the same on every path month.
+    const pbo = run.overfitting.pbo;
+    pboShape(pbo, run.selected_candidate.metrics.test.n_months);
+    pboShape(run.overfitting.pbo_all_months, pathMonths);
     expect(report.overfitting[objective].pbo_blocks).toBe(pbo.blocks);
     expect(typeof run.overfitting.selected_deflated_sharpe.deflated_sharpe_ratio).toBe('number');
     expect(typeof run.overfitting.selection_honest.test.calmar).toBe('number');
@@ -128,19 +137,23 @@ beforeAll(() => {
 });
 
 describe('step4 run-all on short overlaps', () => {
-  it('48 common months: the PBO runs with 12 of the 16 requested blocks, every output finite', async () => {
+  it('48 common months: the PBO runs with 6 (test months) and 12 (all months) of the 16 requested blocks, every output finite', async () => {
     // Z has 42 rows; 18 history months leave a 24-month path: 12 train and 12 test months.
     const { out, r } = await runAll(48, ['--min-history-months', '18', '--train-ratio', '0.75']);
     expect(r.code, r.stderr).toBe(0);
     const report = checkOutputs(out, 24);
-    expect(report.runs.return.overfitting.pbo.blocks).toBe(12);
+    // 12 test months make 6 blocks of 2; the 24 path months make 12.
+    expect(report.runs.return.overfitting.pbo.blocks).toBe(6);
+    expect(report.runs.return.overfitting.pbo_all_months.blocks).toBe(12);
   }, 120_000);
 
-  it('61 common months: the PBO runs with 14 of the 16 requested blocks, every output finite', async () => {
+  it('61 common months: the PBO runs with 6 (test months) and 14 (all months) of the 16 requested blocks, every output finite', async () => {
     const { out, r } = await runAll(61, ['--train-ratio', '0.75']);
     expect(r.code, r.stderr).toBe(0);
     const report = checkOutputs(out, 31);
-    expect(report.runs.calmar.overfitting.pbo.blocks).toBe(14);
+    // 15 test months make 6 blocks of 2 (one left out); the 31 path months make 14.
+    expect(report.runs.calmar.overfitting.pbo.blocks).toBe(6);
+    expect(report.runs.calmar.overfitting.pbo_all_months.blocks).toBe(14);
   }, 120_000);
 
   it.each([48, 61])(

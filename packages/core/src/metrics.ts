@@ -76,8 +76,23 @@ export function trainLength(path: WalkForwardPath, split: Split): number {
 export interface RobustnessProbe {
   /** Mean over the full path of (ret_gross - 1.25 * cost), times K. */
   stressAvgMonthlyPnl(path: WalkForwardPath, startCapital: number): number;
-  /** 10th percentile of the bootstrapped average monthly pnl of the test returns. */
-  tailAvgMonthlyPnlP10(testReturns: Float64Array, startCapital: number): number;
+  /**
+   * 10th percentile of the bootstrapped average monthly pnl of the test
+   * returns, optionally with its Monte Carlo standard error. `candidate` names
+   * the candidate, so that each can draw resamples of its own.
+   */
+  tailAvgMonthlyPnlP10(
+    testReturns: Float64Array,
+    startCapital: number,
+    candidate: string,
+  ): number | BootstrapTail;
+}
+
+/** A bootstrap quantile with the Monte Carlo standard error of its estimate. */
+export interface BootstrapTail {
+  readonly p10: number;
+  /** Standard error of `p10` due to the finite number of resamples (NaN when unknown). */
+  readonly mcStdError: number;
 }
 
 /** All metrics of a candidate (docs/model/metrics.md). */
@@ -86,6 +101,7 @@ export function candidateMetrics(
   split: Split,
   startCapital: number,
   probe: RobustnessProbe,
+  name = '',
 ): CandidateMetrics {
   const n = path.retNet.length;
   const nTrain = trainLength(path, split);
@@ -94,12 +110,14 @@ export function candidateMetrics(
   const test = perf(path.retNet, startCapital, nTrain, n);
   const avgWeights = path.weights.map((w) => (n > 0 ? mean(w) : 0));
   const weightStds = path.weights.map((w) => (n > 0 ? std(w, 0) : 0));
+  const tail = probe.tailAvgMonthlyPnlP10(path.retNet.slice(nTrain), startCapital, name);
   return {
     full,
     train,
     test,
     stress_1_25_avg_monthly_pnl: probe.stressAvgMonthlyPnl(path, startCapital),
-    bootstrap_p10_avg_monthly_pnl: probe.tailAvgMonthlyPnlP10(path.retNet.slice(nTrain), startCapital),
+    bootstrap_p10_avg_monthly_pnl: typeof tail === 'number' ? tail : tail.p10,
+    ...(typeof tail === 'number' ? {} : { bootstrap_p10_mc_std_error: tail.mcStdError }),
     avg_turnover_abs: n > 0 ? mean(path.turnoverAbs) : 0,
     avg_gross_leverage: n > 0 ? mean(path.grossLeverage) : 0,
     avg_weight_a: avgWeights[0],

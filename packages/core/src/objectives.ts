@@ -69,6 +69,9 @@ export function objectiveScore(objective: ObjectiveName, m: CandidateMetrics): n
   }
 }
 
+/** The bootstrap gate: the p10 of the bootstrapped average monthly pnl must be above this ($). */
+export const BOOTSTRAP_P10_GATE = -25;
+
 /** The robustness gate of docs/model/objectives.md; returns the names of the failed checks. */
 export function failedGates(m: CandidateMetrics, ddCap: number): string[] {
   const failed: string[] = [];
@@ -76,9 +79,20 @@ export function failedGates(m: CandidateMetrics, ddCap: number): string[] {
   if (!(m.full.max_drawdown <= 1.35 * ddCap)) failed.push('full_max_drawdown');
   if (!(m.test.avg_monthly_pnl > 0)) failed.push('test_avg_monthly_pnl');
   if (!(m.stress_1_25_avg_monthly_pnl > 0)) failed.push('stress_1_25');
-  if (!(m.bootstrap_p10_avg_monthly_pnl > -25)) failed.push('bootstrap_p10');
+  if (!(m.bootstrap_p10_avg_monthly_pnl > BOOTSTRAP_P10_GATE)) failed.push('bootstrap_p10');
   if (!(m.train_test_calmar_gap_abs <= 2.0)) failed.push('train_test_calmar_gap');
   return failed;
+}
+
+/**
+ * Gates whose value is within two Monte Carlo standard errors of its
+ * threshold: another seed could flip them. Only the bootstrap gate has a
+ * Monte Carlo error; it is listed when the probe reported one.
+ */
+export function gatesNearThreshold(m: CandidateMetrics): string[] {
+  const se = m.bootstrap_p10_mc_std_error;
+  if (se === undefined || !Number.isFinite(se)) return [];
+  return Math.abs(m.bootstrap_p10_avg_monthly_pnl - BOOTSTRAP_P10_GATE) <= 2 * se ? ['bootstrap_p10'] : [];
 }
 
 export function scoreCandidate(

@@ -60,3 +60,18 @@ export class SeededRandom {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * A seed of its own for one named stream of a run (e.g. one candidate's
+ * bootstrap): FNV-1a of the label, mixed with the run seed by splitmix32.
+ * It depends on the name, not on a position, so reordering a grid changes
+ * no candidate's draws, and candidates never share resamples.
+ */
+export function streamSeed(seed: number, label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
+  let z = (h ^ Math.imul(seed >>> 0, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}

@@ -53,6 +53,8 @@ export interface CandidateMetrics {
   test: PerfMetrics;
   stress_1_25_avg_monthly_pnl: number;
   bootstrap_p10_avg_monthly_pnl: number;
+  /** Monte Carlo standard error of the p10 (how much another seed would move it), when the probe gives one. */
+  bootstrap_p10_mc_std_error?: number;
   avg_turnover_abs: number;
   avg_gross_leverage: number;
   avg_weight_a: number;

@@ -138,7 +138,7 @@ export async function evaluateCandidate(
       seed: prepared.options.seed,
       financingBpsPerYear: prepared.options.financingBpsPerYear ?? 0,
     });
-    const metrics = candidateMetrics(path, prepared.split, prepared.options.startCapital, probe);
+    const metrics = candidateMetrics(path, prepared.split, prepared.options.startCapital, probe, config.name);
     return { config, family: meta, path, metrics };
   } catch (e) {
     if (e instanceof InputError) throw e;

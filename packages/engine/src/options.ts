@@ -26,6 +26,12 @@ export interface EngineOptions {
   readonly maxPbo?: number;
   /** Gate: a candidate needs at least this deflated Sharpe ratio. */
   readonly minDsr?: number;
+  /** Yearly risk-free rate (0.04 = 4%): Sharpe, PSR and DSR use returns in excess of it. */
+  readonly riskFreeAnnual: number;
+  /** A table of monthly risk-free returns (sleeve-table format) instead of a constant. */
+  readonly riskFreeTable?: string;
+  /** Bootstrap replications of the SPA test and StepM (0 skips them). */
+  readonly spaReplications: number;
 }
 
 /**
@@ -43,6 +49,8 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
   bootstrapMethod: 'circular',
   pboBlocks: 16,
   promoteDdCap: 0.3,
+  riskFreeAnnual: 0,
+  spaReplications: 10_000,
 });
 
 /** The four objectives of run-all, in output order. */

@@ -31,9 +31,14 @@ import {
   deflatedSharpeJson,
   objectiveOverfittingJson,
   referenceRobustness,
+  riskFreeJson,
   runOverfittingJson,
+  selectedTrackRecord,
+  spaJson,
+  trialsJson,
 } from '@step4/robustness';
 import { type FamilyReference, loadFamilies } from './families.js';
+import { loadRiskFree, riskFreeForMonths } from './risk-free.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, RUN_ALL_OBJECTIVES } from './options.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -132,6 +137,11 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...definedOnly(request.options ?? {}) };
   const objectives = request.objectives ?? RUN_ALL_OBJECTIVES;
   const panel = await loadPanel(request.sleeves);
+  // Checked against every aligned month before any work, so a short table fails fast.
+  const riskFreeAligned = riskFreeForMonths(
+    await loadRiskFree(options.riskFreeAnnual, options.riskFreeTable),
+    panel.monthEnds,
+  );
   const prepared = prepareRun(panel, {
     startCapital: options.startCapital,
     trainRatio: options.trainRatio,
@@ -189,6 +199,15 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   const ddCaps = Object.fromEntries(
     objectives.map((o) => [o, options.maxDrawdownCap ?? RUN_ALL_DD_CAPS[o]]),
   ) as Record<ObjectiveName, number>;
+  // The paths are the aligned months from the first decision on.
+  const firstPathMonth = evaluated.find((c) => c.path)?.path?.monthEnds[0];
+  const riskFree =
+    riskFreeAligned && firstPathMonth
+      ? {
+          ...riskFreeAligned,
+          monthly: riskFreeAligned.monthly.slice(panel.monthEnds.indexOf(firstPathMonth)),
+        }
+      : undefined;
   // The overfitting statistics do not depend on the selection, so they come first and can act as gates.
   const analysis = analyseOverfitting(evaluated, {
     split: prepared.split,
@@ -196,6 +215,8 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     bootstrap,
     pboBlocks: options.pboBlocks,
     objectives: objectives.map((objective) => ({ objective, ddCap: ddCaps[objective] })),
+    ...(riskFree ? { riskFree } : {}),
+    spaReplications: options.spaReplications,
   });
   const notPromotable: Partial<Record<ObjectiveName, string>> = {};
   if (options.maxPbo !== undefined) {
@@ -219,6 +240,13 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
               ? []
               : ['deflated_sharpe_ratio'],
   });
+  // Track record of each objective's selected candidate (after selection: it depends on it).
+  const trackRecords = new Map(
+    result.runs.flatMap((run) => {
+      const t = selectedTrackRecord(analysis, run.selected.candidate, prepared.split, riskFree?.monthly);
+      return t ? [[run.objective, t] as const] : [];
+    }),
+  );
   const engine = own('../package.json');
   const manifest: RunManifest = {
     tool: request.tool ?? { name: 'step4', version: engine.version },
@@ -246,12 +274,17 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
       pbo_blocks: options.pboBlocks,
       max_pbo: options.maxPbo ?? null,
       min_dsr: options.minDsr ?? null,
+      risk_free_annual: options.riskFreeAnnual,
+      risk_free_table: options.riskFreeTable ?? null,
+      spa_replications: options.spaReplications,
     },
     extras: {
-      summary: (run) => ({ overfitting: objectiveOverfittingJson(analysis, run) }),
+      summary: (run) => ({
+        overfitting: objectiveOverfittingJson(analysis, run, trackRecords.get(run.objective)),
+      }),
       candidate: (name) => {
         const d = analysis.dsr.get(name);
-        return d ? { deflated_sharpe: deflatedSharpeJson(d) } : undefined;
+        return d ? { deflated_sharpe: deflatedSharpeJson(d, analysis.dsrByTrialCount.get(name)) } : undefined;
       },
       htmlRun: (run) => {
         const a = analysis.perObjective[run.objective];
@@ -263,9 +296,16 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
             : '–',
           PBO: a ? a.pbo.pbo.toFixed(2) : '–',
           DSR: dsr === undefined ? '–' : dsr.toFixed(2),
+          'SPA p': analysis.spa ? analysis.spa.pvalueConsistent.toFixed(2) : '–',
         };
       },
-      runReport: { overfitting: runOverfittingJson(analysis, result.runs), not_promotable: notPromotable },
+      runReport: {
+        overfitting: runOverfittingJson(analysis, result.runs, trackRecords),
+        spa: spaJson(analysis.spa),
+        trials: trialsJson(analysis),
+        risk_free: riskFreeJson(analysis),
+        not_promotable: notPromotable,
+      },
     },
     ...(request.pluginChecks ? { pluginChecks: request.pluginChecks } : {}),
   };

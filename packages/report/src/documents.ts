@@ -10,6 +10,7 @@ import {
   type RunManifest,
   type ScoredCandidate,
   benchmarks,
+  gatesNearThreshold,
 } from '@step4/core';
 
 /**
@@ -58,6 +59,9 @@ export function metricsJson(m: CandidateMetrics, sleeveNames: readonly string[])
     test: perfJson(m.test),
     stress_1_25_avg_monthly_pnl: m.stress_1_25_avg_monthly_pnl,
     bootstrap_p10_avg_monthly_pnl: m.bootstrap_p10_avg_monthly_pnl,
+    ...(m.bootstrap_p10_mc_std_error === undefined
+      ? {}
+      : { bootstrap_p10_mc_std_error: m.bootstrap_p10_mc_std_error }),
     avg_turnover_abs: m.avg_turnover_abs,
     avg_gross_leverage: m.avg_gross_leverage,
     ...perSleeve,
@@ -89,6 +93,8 @@ function scoredCore(
     score: s.score,
     robust_pass: s.robustPass,
     failed_gates: s.failedGates,
+    // Gates another bootstrap seed could flip: the value is within two Monte Carlo standard errors of the threshold.
+    gates_within_2_mc_std_errors: gatesNearThreshold(c.metrics!),
     metrics: metricsJson(c.metrics!, sleeveNames),
   };
 }

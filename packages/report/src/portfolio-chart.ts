@@ -101,6 +101,14 @@ function clip(name: string, chars: number): string {
   return cs.length <= chars ? name : `${cs.slice(0, Math.max(1, chars - 1)).join('')}…`;
 }
 
+/** `text` cut at the end (marked with an ellipsis) until it fits `maxWidth`. */
+function fitText(text: string, fontSize: number, maxWidth: number, bold = false): string {
+  let chars = [...text].length;
+  let out = text;
+  while (chars > 1 && textWidth(out, fontSize, bold) > maxWidth) out = clip(text, --chars);
+  return out;
+}
+
 /** A header label built from sleeve names, the names shortened (longest first) until it fits `maxWidth`. */
 function fitLabel(names: readonly string[], build: (names: string[]) => string, maxWidth: number): string {
   const cut = [...names];
@@ -272,8 +280,8 @@ export function chartHeaderSvg(input: ChartInput, WIDTH: number): string {
   const colWidth = (WIDTH - 80) / 3;
   const parts = [
     `<rect x="20" y="15" width="${WIDTH - 40}" height="${height - 25}" rx="8" fill="#f6f8fa" stroke="#c9d1d9"/>`,
-    `<text x="40" y="52" font-size="26" font-weight="bold" fill="#1f2328">${escapeXml(title)}</text>`,
-    `<text x="40" y="82" font-size="16" fill="#57606a">${escapeXml(subtitle)}</text>`,
+    `<text x="40" y="52" font-size="26" font-weight="bold" fill="#1f2328">${escapeXml(fitText(title, 26, WIDTH - 80, true))}</text>`,
+    `<text x="40" y="82" font-size="16" fill="#57606a">${escapeXml(fitText(subtitle, 16, WIDTH - 80))}</text>`,
   ];
   columns.forEach(([heading, rows], c) => {
     const x = 40 + c * colWidth;
@@ -292,6 +300,56 @@ export function chartHeaderSvg(input: ChartInput, WIDTH: number): string {
     });
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="${FONT}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;
+}
+
+/**
+ * A linear y domain holding zero, `ceil` and every finite value, widened
+ * by `pad` of its span on each side that has data, so the largest bar or line
+ * keeps clear of the panel frame (and of the "train | test" label). Vega then
+ * rounds it outward (`nice`), which only widens it.
+ */
+function linearDomain(values: Iterable<number>, pad: number, ceil = 0): [number, number] {
+  let lo = 0;
+  let hi = ceil;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === hi) return [lo, lo + 1];
+  const span = hi - lo;
+  return [lo < 0 ? lo - pad * span : lo, hi > 0 ? hi + pad * span : hi];
+}
+
+/** A log y domain holding every finite positive value, widened by `pad` of its span (in log space) on both sides. */
+function logDomain(values: Iterable<number>, pad: number): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (!(Number.isFinite(v) && v > 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(lo <= hi)) return [1, 10];
+  const ratio = (hi / lo) ** pad * 1.05;
+  return [lo / ratio, hi * ratio];
+}
+
+/** Per month, the top and the bottom of the stacked weights (positive and negative weights stack apart). */
+function stackExtents(weights: readonly Float64Array[], months: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < months; i++) {
+    let up = 0;
+    let down = 0;
+    for (const w of weights) {
+      const v = w[i];
+      if (!Number.isFinite(v)) continue;
+      if (v > 0) up += v;
+      else down += v;
+    }
+    out.push(up, down);
+  }
+  return out;
 }
 
 /**
@@ -386,7 +444,22 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     field: 'value',
     type: 'quantitative' as const,
     title: two ? 'weight / gross' : 'weight (stacked) / gross',
-    scale: { domain: [0, Math.max(1.1, ...input.grossLeverage) + 0.05] },
+    axis: { tickCount: 6 },
+    // From the data: every weight (or the stacked total) and gross leverage, with room above.
+    scale: {
+      domain: linearDomain(
+        [
+          ...(two
+            ? input.weights.flatMap((w) => [...w])
+            : stackExtents(input.weights, input.monthEnds.length)),
+          ...input.grossLeverage,
+        ],
+        0.08,
+        1,
+      ),
+      zero: true,
+      nice: true,
+    },
   };
   const weightsPanel = two
     ? {
@@ -464,6 +537,9 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     config: {
       font: FONT,
       axis: { titleFontSize: 14, labelFontSize: 13 },
+      // Tick labels stay within the panel (flush at its edges, hidden when they would stick out): the
+      // panels' heights do not depend on the data.
+      axisY: { labelFlush: true, labelBound: true },
       title: { fontSize: 18, anchor: 'start' },
       view: { stroke: '#d0d7de' },
     },
@@ -482,7 +558,14 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
               y: {
                 field: 'equity',
                 type: 'quantitative',
-                scale: { type: 'log' },
+                scale: {
+                  type: 'log',
+                  domain: logDomain(
+                    series.flatMap(([, values]) => [...values]),
+                    0.04,
+                  ),
+                  nice: false,
+                },
                 title: 'equity ($)',
                 axis: { format: '$,.0f' },
               },
@@ -517,7 +600,15 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
             mark: { type: 'bar', width: { band: 0.8 } },
             encoding: {
               x: { ...x, timeUnit: 'yearmonth' },
-              y: { field: 'pnl', type: 'quantitative', title: 'PnL ($)', axis: { format: '$,.0f' } },
+              y: {
+                field: 'pnl',
+                type: 'quantitative',
+                title: 'PnL ($)',
+                axis: { format: '$,.0f' },
+                // From the data with room above the largest gain and below the largest loss:
+                // Vega's nice rounding alone can end the panel exactly at the largest bar.
+                scale: { domain: linearDomain(input.pnl, 0.1), zero: true, nice: true },
+              },
               color: {
                 field: 'sign',
                 type: 'nominal',

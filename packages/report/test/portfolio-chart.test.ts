@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { type ChartInput, chartHeaderSvg, chartSpec, renderPortfolioChart } from '../src/portfolio-chart.js';
 
@@ -132,6 +134,85 @@ describe('portfolio chart spec', () => {
   });
 });
 
+/** `x` with one huge gain, one huge loss, a gross leverage spike and an equity peak at the last month. */
+function extreme(x: ChartInput): ChartInput {
+  const pnl = Float64Array.from(x.pnl);
+  pnl[50] = 30_000;
+  pnl[20] = -20_000;
+  const grossLeverage = Float64Array.from(x.grossLeverage);
+  grossLeverage[30] = 1.6;
+  const equity = Float64Array.from(x.equity);
+  equity[n - 1] = 100_000;
+  return { ...x, pnl, grossLeverage, equity };
+}
+
+/** The y scales (domain, pixel function, plot height) of the three panels after Vega has run the spec. */
+async function yScales(x: ChartInput) {
+  const view = new vega.View(vega.parse(compile(chartSpec(x)).spec), { renderer: 'none' });
+  await view.runAsync();
+  const scales = ['concat_0_y', 'concat_1_y', 'concat_2_y'].map((name) => {
+    const scale = view.scale(name) as ((v: number) => number) & {
+      domain(): number[];
+      range(): number[];
+    };
+    return { scale, domain: scale.domain(), height: Math.max(...scale.range()) };
+  });
+  view.finalize();
+  return { equity: scales[0], weights: scales[1], pnl: scales[2] };
+}
+
+/**
+ * Every value lies inside its panel's y domain and its mark ends at least
+ * `room` px from the panel's top and bottom edges (y pixels run from 0 at the top).
+ */
+function expectInside(
+  panel: { scale: (v: number) => number; domain: number[]; height: number },
+  values: Iterable<number>,
+  room: number,
+) {
+  const [lo, hi] = [Math.min(...panel.domain), Math.max(...panel.domain)];
+  for (const v of values) {
+    expect(v).toBeGreaterThanOrEqual(lo);
+    expect(v).toBeLessThanOrEqual(hi);
+    expect(panel.scale(v)).toBeGreaterThanOrEqual(room);
+    expect(panel.scale(v)).toBeLessThanOrEqual(panel.height - room);
+  }
+}
+
+describe('portfolio chart scales', () => {
+  it.each([
+    ['two', two],
+    ['four', four],
+  ])(
+    'fits every value of %s sleeves in its panel, clear of the frame, even a huge gain and loss month',
+    async (_, base) => {
+      const x = extreme(base);
+      const { equity, weights, pnl } = await yScales(x);
+      // Monthly PnL: the domain holds the largest gain and loss with room to spare
+      // (nice rounding alone ended the panel exactly at the +$30,000 bar).
+      expect(Math.max(...pnl.domain)).toBeGreaterThan(30_000);
+      expect(Math.min(...pnl.domain)).toBeLessThan(-20_000);
+      expectInside(pnl, x.pnl, 12);
+      // Weights: every weight (two sleeves) or stacked total (more) and gross leverage, with its spike.
+      const stackTops = monthEnds.map((_, i) => x.weights.reduce((t, w) => t + w[i], 0));
+      expectInside(weights, [...(x.weights.length === 2 ? x.weights.flatMap((w) => [...w]) : stackTops)], 0);
+      expectInside(weights, [Math.max(...stackTops), ...x.grossLeverage], 12);
+      // Equity (log): every series, the top one clear of the frame.
+      expectInside(
+        equity,
+        [x.equity, ...x.sleeveEquity, x.equityEqual].flatMap((e) => [...e]),
+        12,
+      );
+    },
+  );
+
+  it('still draws a panel when every month has zero PnL', async () => {
+    const { pnl } = await yScales({ ...two, pnl: new Float64Array(n) });
+    expect(pnl.domain[0]).toBeLessThan(pnl.domain[1]);
+    expectInside(pnl, [0], 0);
+  });
+});
+
 describe('portfolio chart header', () => {
   it('keeps the reference rows for two sleeves', () => {
     const t = texts(chartHeaderSvg(two, 1400));
@@ -177,6 +258,17 @@ describe('portfolio chart header', () => {
     expect(t.filter((x) => x.endsWith('…') || x.includes('…'))).not.toHaveLength(0);
     // Ten rows in the benchmarks column: six more than the reference's four.
     expect(svg).toContain(`height="${250 + 6 * 24}"`);
+  });
+
+  it('shortens a title and subtitle too long for the box', () => {
+    const long = { ...four, candidate: `plugin_${'x'.repeat(150)}`, objective: 'o'.repeat(150) };
+    const [title, subtitle] = texts(chartHeaderSvg(long, 1400));
+    expect(title.startsWith('Step 4 allocator: plugin_x')).toBe(true);
+    expect(title.endsWith('…')).toBe(true);
+    // DejaVu Sans Bold 26 px: 'x' is about 17 px wide; the box has 1320 px.
+    expect([...title].length).toBeLessThan(1320 / 15);
+    expect(subtitle.endsWith('…')).toBe(true);
+    expect([...subtitle].length).toBeLessThan(1320 / 8);
   });
 });
 

@@ -1,4 +1,4 @@
-import { SeededRandom, percentile } from '@step4/core';
+import { type BootstrapTail, SeededRandom, percentile, streamSeed } from '@step4/core';
 
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */
@@ -111,4 +111,43 @@ export function bootstrapP10AvgMonthlyPnl(
 ): number {
   if (opts.samples <= 0 || returns.length < 4) return 0;
   return percentile(blockBootstrapAvgMonthlyPnl(returns, startCapital, opts), 10);
+}
+
+/**
+ * Monte Carlo standard error of the q-quantile of B resamples, from their
+ * own order statistics (distribution-free; David and Nagaraja, "Order
+ * Statistics", 3rd ed., 2003, section 7.1): the number of resamples below
+ * the true quantile is Binomial(B, q), so the order statistics at
+ * Bq -/+ sqrt(B q (1 - q)) bracket the estimate by about one standard error
+ * each side. Half their distance is the standard error: what another seed
+ * would move the quantile by.
+ */
+export function quantileMcStdError(samples: ArrayLike<number>, q: number): number {
+  const B = samples.length;
+  if (B < 20) return Number.NaN;
+  const sorted = Float64Array.from(samples).sort();
+  const spread = Math.sqrt(B * q * (1 - q));
+  const lo = Math.max(0, Math.floor(B * q - spread));
+  const hi = Math.min(B - 1, Math.ceil(B * q + spread));
+  return (sorted[hi] - sorted[lo]) / 2;
+}
+
+/** The p10 of the bootstrapped average monthly pnl and its Monte Carlo standard error. */
+export function bootstrapTailAvgMonthlyPnl(
+  returns: Float64Array,
+  startCapital: number,
+  opts: BlockBootstrapOptions,
+): BootstrapTail {
+  if (opts.samples <= 0 || returns.length < 4) return { p10: 0, mcStdError: 0 };
+  const samples = blockBootstrapAvgMonthlyPnl(returns, startCapital, opts);
+  return { p10: percentile(samples, 10), mcStdError: quantileMcStdError(samples, 0.1) };
+}
+
+/**
+ * The bootstrap options of one candidate: its own stream, from the run seed
+ * and its name (`streamSeed`), so candidates never share resamples and the
+ * grid's order does not matter.
+ */
+export function candidateBootstrap(opts: BlockBootstrapOptions, candidate: string): BlockBootstrapOptions {
+  return { ...opts, seed: streamSeed(opts.seed, candidate) };
 }

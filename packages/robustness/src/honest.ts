@@ -11,7 +11,8 @@ import {
   std,
   trainLength,
 } from '@step4/core';
-import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl } from './bootstrap.js';
+import { type BlockBootstrapOptions, bootstrapTailAvgMonthlyPnl, candidateBootstrap } from './bootstrap.js';
+import { costStressAvgMonthlyPnl } from './stress.js';
 
 /**
  * The selection-honest walk-forward ("meta" run) of one objective: for each
@@ -22,8 +23,10 @@ import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl } from './bootstr
  * passing candidate (best of all when none passes; ties to the earlier
  * candidate) is chosen, and the meta run earns that candidate's net return
  * of month t. Choosing never reads month t's own returns. Switching between
- * candidates is free: the candidates' own trading costs are included, the
- * cost of moving from one candidate's position to another's is not.
+ * candidates costs what the account would pay: a candidate's path charges
+ * the move from its own previous position, so on a switch the meta run pays
+ * instead (with the new candidate's cost rates) the move from the position
+ * the previous candidate held (`switchingCost`).
  * On short panels the path can start after the split month (48 aligned
  * months with the defaults): the first test month then has no months before
  * it, every candidate looks the same, and the choice goes to the first one.
@@ -33,9 +36,14 @@ export interface HonestRun {
   readonly monthEnds: readonly string[];
   /** The candidate chosen for each test month. */
   readonly chosen: readonly string[];
+  /** Net returns of the meta run, switching costs included. */
   readonly returns: Float64Array;
   /** Test metrics of the meta run: the number a user should believe. */
   readonly test: PerfMetrics;
+  /** The same without switching costs (each candidate's own costs only), to show what switching cost. */
+  readonly testWithoutSwitchingCosts: PerfMetrics;
+  /** Sum over the test months of the switching costs, as fractions of capital. */
+  readonly switchingCostSum: number;
   /** How many times the choice changed from one month to the next. */
   readonly switches: number;
   /** Path months before the first test month: what the first choice could look at (0 on short panels). */
@@ -61,20 +69,20 @@ export function windowMetrics(
   const p = c.path!;
   const window = perf(p.retNet, startCapital, 0, k);
   const train = perf(p.retNet, startCapital, 0, Math.min(nTrain, k));
-  let stress = 0;
-  for (let i = 0; i < k; i++) stress += p.retGross[i] - 1.25 * p.cost[i] - (p.financingCost?.[i] ?? 0);
+  const tail = bootstrapTailAvgMonthlyPnl(
+    p.retNet.subarray(0, k),
+    startCapital,
+    candidateBootstrap(bootstrap, c.config.name),
+  );
   const avgWeights = p.weights.map((w) => (k > 0 ? mean(w, 0, k) : 0));
   const weightStds = p.weights.map((w) => (k > 0 ? std(w, 0, 0, k) : 0));
   return {
     full: window,
     train,
     test: window,
-    stress_1_25_avg_monthly_pnl: k > 0 ? (stress / k) * startCapital : 0,
-    bootstrap_p10_avg_monthly_pnl: bootstrapP10AvgMonthlyPnl(
-      p.retNet.subarray(0, k),
-      startCapital,
-      bootstrap,
-    ),
+    stress_1_25_avg_monthly_pnl: costStressAvgMonthlyPnl(p, startCapital, 1.25, 0, k),
+    bootstrap_p10_avg_monthly_pnl: tail.p10,
+    bootstrap_p10_mc_std_error: tail.mcStdError,
     avg_turnover_abs: k > 0 ? mean(p.turnoverAbs, 0, k) : 0,
     avg_gross_leverage: k > 0 ? mean(p.grossLeverage, 0, k) : 0,
     avg_weight_a: avgWeights[0],
@@ -113,6 +121,7 @@ export function honestRun(
 ): HonestRun {
   const ok = candidates.filter((c) => c.path);
   const chosen: string[] = [];
+  const chosenIndex: number[] = [];
   const returns = new Float64Array(table.months.length);
   table.months.forEach((_, j) => {
     let best = -1;
@@ -130,17 +139,62 @@ export function honestRun(
       }
     });
     chosen.push(ok[best].config.name);
+    chosenIndex.push(best);
     returns[j] = ok[best].path!.retNet[table.firstTest + j];
   });
+  const withoutSwitching = returns.slice();
   let switches = 0;
-  for (let j = 1; j < chosen.length; j++) if (chosen[j] !== chosen[j - 1]) switches++;
+  let switchingCostSum = 0;
+  for (let j = 1; j < chosen.length; j++) {
+    if (chosenIndex[j] === chosenIndex[j - 1]) continue;
+    switches++;
+    const extra = switchingCost(ok[chosenIndex[j - 1]], ok[chosenIndex[j]], table.firstTest + j);
+    returns[j] -= extra;
+    switchingCostSum += extra;
+  }
   return {
     objective: opts.objective,
     monthEnds: table.months,
     chosen,
     returns,
     test: perf(returns, opts.startCapital),
+    testWithoutSwitchingCosts: perf(withoutSwitching, opts.startCapital),
+    switchingCostSum,
     switches,
     monthsBeforeTest: table.firstTest,
   };
+}
+
+/** One-way turnover 0.5 * sum |a_s - b_s| between two weight vectors at months i and k. */
+function turnoverBetween(
+  a: readonly Float64Array[],
+  i: number,
+  b: readonly Float64Array[],
+  k: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += Math.abs(a[j][i] - b[j][k]);
+  return s / 2;
+}
+
+/**
+ * Extra cost of switching at path month k from candidate `from` (which held
+ * its month k-1 position) to candidate `to`: `to`'s path charged
+ * turn_cost x turnover + gross_cost x |gross change| (its `cost`) from its
+ * own month k-1 position; the account pays the same rates from `from`'s
+ * position instead.
+ * The difference (negative when `from`'s position was closer) is the
+ * switching cost, as a fraction of capital.
+ */
+export function switchingCost(from: EvaluatedCandidate, to: EvaluatedCandidate, k: number): number {
+  const a = from.path!;
+  const b = to.path!;
+  if (k < 1) return 0;
+  const turn = to.config.turn_cost_bps * 1e-4;
+  const gross = to.config.gross_cost_bps * 1e-4;
+  const paid =
+    turn * turnoverBetween(a.weights, k - 1, b.weights, k) +
+    gross * Math.abs(b.grossLeverage[k] - a.grossLeverage[k - 1]);
+  // What `to`'s own path charged for month k (its trading cost, financing aside).
+  return paid - b.cost[k];
 }

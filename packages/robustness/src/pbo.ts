@@ -10,8 +10,11 @@
  * out-of-sample (OOS), the candidate with the best IS performance is taken,
  * and its OOS performance is ranked among all candidates' OOS performance:
  * relative rank w = rank / (N + 1), logit λ = ln(w / (1 - w)). PBO is the
- * share of splits with λ <= 0, i.e. where the IS winner is at or below the
- * OOS median. Deterministic: every combination, in lexicographic order.
+ * share of splits with λ < 0, i.e. where the IS winner is below the OOS
+ * median: the paper's PBO = ∫_{-∞}^{0} f(λ) dλ. With an odd N the winner can
+ * land exactly on the median (λ = 0); that is not overfit and is reported
+ * on its own (`logitZeroShare`). Deterministic: every combination, in
+ * lexicographic order.
  */
 
 /** Performance of one candidate on a series of monthly returns (in time order). */
@@ -35,8 +38,10 @@ export interface PboResult {
   /** The earliest months left out so that the blocks have equal length. */
   readonly monthsDropped: number;
   readonly candidates: number;
-  /** Share of splits whose IS-best candidate ranks at or below the OOS median (λ <= 0). */
+  /** Share of splits whose IS-best candidate ranks below the OOS median (λ < 0). */
   readonly pbo: number;
+  /** Share of splits whose IS-best candidate ranks exactly at the OOS median (λ = 0; possible for odd N). */
+  readonly logitZeroShare: number;
   readonly logits: {
     readonly mean: number;
     readonly quantiles: {
@@ -55,7 +60,7 @@ export interface PboResult {
    * better a candidate looked in sample, the worse it did out of sample.
    */
   readonly degradation: { readonly slope: number; readonly intercept: number; readonly r2: number };
-  /** Share of splits whose IS-best candidate has an OOS performance below 0. */
+  /** Share of splits whose IS-best candidate lost money out of sample: compounded OOS return below 0. */
   readonly probabilityOfOosLoss: number;
 }
 
@@ -102,7 +107,7 @@ export function sharpeOf(r: Float64Array): number {
 }
 
 /** All k-subsets of {0..n-1} in lexicographic order. */
-function* combinations(n: number, k: number): Generator<Int32Array> {
+export function* combinations(n: number, k: number): Generator<Int32Array> {
   const c = Int32Array.from({ length: k }, (_, i) => i);
   while (true) {
     yield c;
@@ -147,7 +152,7 @@ export function pboOutcome(returns: readonly Float64Array[], options: PboOptions
   for (const r of returns)
     if (r.length !== T)
       throw new RangeError(`PBO: every return series must have ${T} months, got ${r.length}`);
-  return cscv(returns, requested, S, options.measure ?? sharpeOf);
+  return cscv(N, T, requested, S, seriesScorer(returns, options.measure ?? sharpeOf))[0];
 }
 
 /** The PBO, for callers that know it can be computed: throws a RangeError saying why when it cannot. */
@@ -160,65 +165,112 @@ export function probabilityOfBacktestOverfitting(
   return p;
 }
 
-function cscv(
-  returns: readonly Float64Array[],
-  requested: number,
-  S: number,
-  measure: PerformanceMeasure,
-): PboResult {
+/**
+ * What ranks the candidates in the splits: for the IS blocks `inIs` of one
+ * split, fill every ranking's IS and OOS performance of every candidate, and
+ * the candidates' compounded OOS growth (below 1 = lost money).
+ */
+export interface SplitScorer {
+  /** Number of rankings scored per split (e.g. one per objective). */
+  readonly rankings: number;
+  score(
+    inIs: Uint8Array,
+    isPerf: readonly Float64Array[],
+    oosPerf: readonly Float64Array[],
+    oosGrowth: Float64Array,
+  ): void;
+}
+
+/** A scorer that applies one measure to each half's returns (blocks kept in time order). */
+function seriesScorer(returns: readonly Float64Array[], measure: PerformanceMeasure): SplitScorer {
   const N = returns.length;
   const T = returns[0].length;
-  const blockLen = Math.floor(T / S);
-  const dropped = T - blockLen * S;
+  return {
+    rankings: 1,
+    score(inIs, isPerf, oosPerf, oosGrowth) {
+      const S = inIs.length;
+      const blockLen = Math.floor(T / S);
+      const dropped = T - blockLen * S;
+      const isSeries = new Float64Array((S / 2) * blockLen);
+      const oosSeries = new Float64Array((S / 2) * blockLen);
+      for (let n = 0; n < N; n++) {
+        const r = returns[n];
+        let i = 0;
+        let o = 0;
+        for (let b = 0; b < S; b++) {
+          const from = dropped + b * blockLen;
+          if (inIs[b]) for (let t = 0; t < blockLen; t++) isSeries[i++] = r[from + t];
+          else for (let t = 0; t < blockLen; t++) oosSeries[o++] = r[from + t];
+        }
+        isPerf[0][n] = measure(isSeries);
+        oosPerf[0][n] = measure(oosSeries);
+        let g = 1;
+        for (let t = 0; t < o; t++) g *= 1 + oosSeries[t];
+        oosGrowth[n] = g;
+      }
+    },
+  };
+}
+
+/**
+ * Run every split of S blocks over N candidates and summarise each ranking:
+ * the one CSCV loop of every PBO this package computes.
+ */
+export function cscv(N: number, T: number, requested: number, S: number, scorer: SplitScorer): PboResult[] {
+  const R = scorer.rankings;
   const half = S / 2;
-  const isSeries = new Float64Array(half * blockLen);
-  const oosSeries = new Float64Array(half * blockLen);
-  const isPerf = new Float64Array(N);
-  const oosPerf = new Float64Array(N);
+  const blockLen = Math.floor(T / S);
+  const isPerf = Array.from({ length: R }, () => new Float64Array(N));
+  const oosPerf = Array.from({ length: R }, () => new Float64Array(N));
+  const oosGrowth = new Float64Array(N);
   const inIs = new Uint8Array(S);
-  const logits: number[] = [];
-  const isBest: number[] = [];
-  const oosOfBest: number[] = [];
-  let overfit = 0;
-  let oosLoss = 0;
+  const splits = Array.from({ length: R }, () => ({
+    logits: [] as number[],
+    isBest: [] as number[],
+    oosOfBest: [] as number[],
+    losses: 0,
+  }));
   for (const chosen of combinations(S, half)) {
     inIs.fill(0);
     for (const b of chosen) inIs[b] = 1;
-    for (let n = 0; n < N; n++) {
-      const r = returns[n];
-      let i = 0;
-      let o = 0;
-      // Blocks stay in time order inside each half.
-      for (let b = 0; b < S; b++) {
-        const from = dropped + b * blockLen;
-        const target = inIs[b] ? isSeries : oosSeries;
-        const at = inIs[b] ? i : o;
-        for (let t = 0; t < blockLen; t++) target[at + t] = r[from + t];
-        if (inIs[b]) i += blockLen;
-        else o += blockLen;
+    scorer.score(inIs, isPerf, oosPerf, oosGrowth);
+    for (let m = 0; m < R; m++) {
+      const is = isPerf[m];
+      const oos = oosPerf[m];
+      let best = 0;
+      for (let n = 1; n < N; n++) if (is[n] > is[best]) best = n;
+      // Rank of the IS winner among the OOS performances (1 = worst, ties averaged).
+      let below = 0;
+      let ties = 0;
+      for (let n = 0; n < N; n++) {
+        if (oos[n] < oos[best]) below++;
+        else if (n !== best && oos[n] === oos[best]) ties++;
       }
-      isPerf[n] = measure(isSeries);
-      oosPerf[n] = measure(oosSeries);
+      const rank = below + 1 + ties / 2;
+      const w = rank / (N + 1);
+      const sp = splits[m];
+      sp.logits.push(Math.log(w / (1 - w)));
+      if (oosGrowth[best] < 1) sp.losses++;
+      sp.isBest.push(is[best]);
+      sp.oosOfBest.push(oos[best]);
     }
-    let best = 0;
-    for (let n = 1; n < N; n++) if (isPerf[n] > isPerf[best]) best = n;
-    // Rank of the IS winner among the OOS performances (1 = worst, ties averaged).
-    let below = 0;
-    let ties = 0;
-    for (let n = 0; n < N; n++) {
-      if (oosPerf[n] < oosPerf[best]) below++;
-      else if (n !== best && oosPerf[n] === oosPerf[best]) ties++;
-    }
-    const rank = below + 1 + ties / 2;
-    const w = rank / (N + 1);
-    const lambda = Math.log(w / (1 - w));
-    logits.push(lambda);
-    if (lambda <= 0) overfit++;
-    if (oosPerf[best] < 0) oosLoss++;
-    isBest.push(isPerf[best]);
-    oosOfBest.push(oosPerf[best]);
   }
+  return splits.map((sp) => summariseSplits(sp, { requested, S, N, monthsUsed: blockLen * S, T }));
+}
+
+function summariseSplits(
+  sp: { logits: number[]; isBest: number[]; oosOfBest: number[]; losses: number },
+  shape: { requested: number; S: number; N: number; monthsUsed: number; T: number },
+): PboResult {
+  const { logits, isBest, oosOfBest } = sp;
   const C = logits.length;
+  let overfit = 0;
+  let atMedian = 0;
+  for (const l of logits) {
+    // |λ| below 1e-12 is the median rank (w = 1/2) up to rounding.
+    if (Math.abs(l) < 1e-12) atMedian++;
+    else if (l < 0) overfit++;
+  }
   const sorted = Float64Array.from(logits).sort();
   const lo = sorted[0];
   const hi = sorted[C - 1];
@@ -241,13 +293,14 @@ function cscv(
   const slope = sxx > 0 ? sxy / sxx : 0;
   return {
     computed: true,
-    blocksRequested: requested,
-    blocks: S,
+    blocksRequested: shape.requested,
+    blocks: shape.S,
     combinations: C,
-    monthsUsed: blockLen * S,
-    monthsDropped: dropped,
-    candidates: N,
+    monthsUsed: shape.monthsUsed,
+    monthsDropped: shape.T - shape.monthsUsed,
+    candidates: shape.N,
     pbo: overfit / C,
+    logitZeroShare: atMedian / C,
     logits: {
       mean: logits.reduce((s, v) => s + v, 0) / C,
       quantiles: {
@@ -264,6 +317,6 @@ function cscv(
       intercept: my - slope * mx,
       r2: sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0,
     },
-    probabilityOfOosLoss: oosLoss / C,
+    probabilityOfOosLoss: sp.losses / C,
   };
 }

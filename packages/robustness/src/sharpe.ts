@@ -155,6 +155,25 @@ export function returnMoments(r: ArrayLike<number>): ReturnMoments {
 }
 
 /**
+ * The asymptotic variance of the per-period Sharpe ratio estimate times the
+ * number of returns, for IID returns with skewness γ3 and (non-excess)
+ * kurtosis γ4: 1 − γ3·SR + (γ4 − 1)/4·SR².
+ *
+ * Mertens (2002) writes it 1 + SR²/2 − γ3·SR + (γ4 − 3)/4·SR², the same
+ * expression; for normal returns (γ3 = 0, γ4 = 3) it is Lo's (2002) IID value
+ * 1 + SR²/2. It is the squared denominator of the PSR and of the MinTRL of
+ * Bailey and López de Prado (2012), and never negative for a real
+ * distribution, since γ4 ≥ 1 + γ3² makes it at least (1 − γ3·SR/2)².
+ *
+ * @param sr - per-period Sharpe ratio
+ * @param skewness - γ3, 0 for a normal distribution
+ * @param kurtosis - γ4, non-excess: 3 for a normal distribution
+ */
+export function sharpeRatioVarianceFactor(sr: number, skewness: number, kurtosis: number): number {
+  return 1 - skewness * sr + ((kurtosis - 1) / 4) * sr * sr;
+}
+
+/**
  * PSR(SR*): the probability that the true Sharpe ratio exceeds SR*, given
  * an estimate from T returns with their skewness and kurtosis:
  * Φ((SR - SR*) sqrt(T - 1) / sqrt(1 - γ3 SR + (γ4 - 1) / 4 SR²)).
@@ -166,7 +185,7 @@ export function probabilisticSharpeRatio(
   skewness: number,
   kurtosis: number,
 ): number {
-  const v = 1 - skewness * sr + ((kurtosis - 1) / 4) * sr * sr;
+  const v = sharpeRatioVarianceFactor(sr, skewness, kurtosis);
   if (!(n > 1) || !(v > 0)) return Number.NaN;
   return normalCdf(((sr - srStar) * Math.sqrt(n - 1)) / Math.sqrt(v));
 }

@@ -88,6 +88,7 @@ export const PATH_COLUMNS = [
  * are left out.
  */
 export function referenceKeyed(m: CandidateMetrics): Record<string, unknown> {
-  const { avg_weight_a, weight_std_a, avg_weights, weight_stds, ...rest } = m;
+  // The p10's Monte Carlo standard error is ours (the reference has none): compared on its own elsewhere.
+  const { avg_weight_a, weight_std_a, avg_weights, weight_stds, bootstrap_p10_mc_std_error, ...rest } = m;
   return { ...rest, avg_weight_spyqqq: avg_weight_a, weight_std_spyqqq: weight_std_a };
 }
