@@ -184,6 +184,7 @@ export function analyseOverfitting(
     objectives,
     startCapital: opts.startCapital,
     from: firstTest,
+    known: first?.computed ? { blocks: first.blocks, pbo: pboTest } : undefined,
   });
   const table = windowMetricsTable(ok, opts.split, opts.startCapital, opts.bootstrap);
   const perObjective: Partial<Record<ObjectiveName, ObjectiveAnalysis>> = {};

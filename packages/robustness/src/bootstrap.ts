@@ -123,9 +123,12 @@ export function bootstrapP10AvgMonthlyPnl(
  * would move the quantile by.
  */
 export function quantileMcStdError(samples: ArrayLike<number>, q: number): number {
-  const B = samples.length;
+  return sortedQuantileMcStdError(Float64Array.from(samples).sort(), q);
+}
+
+function sortedQuantileMcStdError(sorted: Float64Array, q: number): number {
+  const B = sorted.length;
   if (B < 20) return Number.NaN;
-  const sorted = Float64Array.from(samples).sort();
   const spread = Math.sqrt(B * q * (1 - q));
   const lo = Math.max(0, Math.floor(B * q - spread));
   const hi = Math.min(B - 1, Math.ceil(B * q + spread));
@@ -139,8 +142,9 @@ export function bootstrapTailAvgMonthlyPnl(
   opts: BlockBootstrapOptions,
 ): BootstrapTail {
   if (opts.samples <= 0 || returns.length < 4) return { p10: 0, mcStdError: 0 };
-  const samples = blockBootstrapAvgMonthlyPnl(returns, startCapital, opts);
-  return { p10: percentile(samples, 10), mcStdError: quantileMcStdError(samples, 0.1) };
+  const sorted = blockBootstrapAvgMonthlyPnl(returns, startCapital, opts).sort();
+  // percentile() sorts a copy; sorted already, it gives the same value.
+  return { p10: percentile(sorted, 10), mcStdError: sortedQuantileMcStdError(sorted, 0.1) };
 }
 
 /**

@@ -67,13 +67,17 @@ export function objectivePbo(
  */
 export function objectivePboSensitivity(
   paths: readonly WalkForwardPath[],
-  opts: Omit<ObjectivePboOptions, 'blocks'>,
+  opts: Omit<ObjectivePboOptions, 'blocks'> & {
+    /** A PBO already computed on the same months, reused for its S. */
+    readonly known?: { readonly blocks: number; readonly pbo: ReadonlyMap<ObjectiveName, PboOutcome> };
+  },
 ): { blocks: number; pbo: Partial<Record<ObjectiveName, number>> }[] {
   const to = opts.to ?? (paths.length > 0 ? paths[0].retNet.length : 0);
   const rows: { blocks: number; pbo: Partial<Record<ObjectiveName, number>> }[] = [];
   for (let S = 4; S <= 16; S += 2) {
     if (pboBlocks(to - opts.from, S) !== S) break;
-    const byObjective = objectivePbo(paths, { ...opts, blocks: S });
+    const byObjective =
+      opts.known?.blocks === S ? opts.known.pbo : objectivePbo(paths, { ...opts, blocks: S });
     const pbo: Partial<Record<ObjectiveName, number>> = {};
     for (const [o, p] of byObjective) if (p.computed) pbo[o] = p.pbo;
     rows.push({ blocks: S, pbo });
@@ -132,8 +136,8 @@ function objectiveScorer(
       for (let k = from; k < from + blockLen; k++) {
         g *= 1 + r[k];
         if (g > peak) peak = g;
-        const dd = g / peak - 1;
-        if (dd < worst) worst = dd;
+        // g / peak - 1 < worst, without a division per month (the rare new worst divides once).
+        else if (g < peak * (1 + worst)) worst = g / peak - 1;
       }
       for (let s = 0; s < sleeves; s++) {
         m.avg_weights[s] += wSum[n][s][b];
