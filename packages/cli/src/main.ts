@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   InputError,
@@ -17,6 +17,7 @@ import {
   runReportDocument,
   stableJson,
   summaryDocument,
+  rebuildTearSheets,
   writeOptimizeOutputs,
   writeRunAllOutputs,
 } from '@step4/report';
@@ -378,6 +379,21 @@ export function buildProgram(): Command {
       process.stdout.write(
         `created ${dir}\nnext: npm install ${dir} in your project and name the package in step4.config.json plugins (its README says more)\n`,
       );
+    });
+
+  program
+    .command('report <out-dir>')
+    .description(
+      'rebuild the HTML tear sheet of every run folder of an existing output folder, without simulating again',
+    )
+    .option('--quiet', 'print nothing on success')
+    .option('--json', 'machine-readable output')
+    .action(async (outDir: string, o: { quiet?: boolean; json?: boolean }) => {
+      interrupts ??= handleInterrupts();
+      const pages = await interrupts.whileWriting(rebuildTearSheets(outDir, { signal: interrupts.signal }));
+      if (o.json) process.stdout.write(stableJson({ out_dir: resolve(outDir), pages }));
+      else if (!o.quiet)
+        process.stdout.write(`${pages.map((p) => `${join(resolve(outDir), p)}\n`).join('')}`);
     });
 
   program

@@ -137,15 +137,20 @@ describe('step4 run-all on the embedded data (docs/model/outputs.md)', () => {
     expect(Array.from(path.columns.weight_spyqqq as Float64Array).every((w) => w === 0.5)).toBe(true);
   });
 
-  it('writes a self-contained HTML report of the run', async () => {
-    const html = readFileSync(join(first, 'final/step4_report.html'), 'utf8');
+  it('writes a self-contained HTML tear sheet in every run folder (the browser tests open them)', async () => {
     const report = JSON.parse(readFileSync(join(first, 'final/step4_run_report.json'), 'utf8'));
-    expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain(`Promoted: <b>${report.promoted_candidate}</b>`);
-    expect(html).toContain('data:image/png;base64,');
-    expect(html).toContain('honest test Calmar');
-    expect(html).not.toMatch(/<script|https?:\/\//);
-    expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 4 + 1 + 59);
+    for (const folder of [...OBJECTIVE_DIRS, 'final']) {
+      const html = readFileSync(join(first, folder, 'step4_report.html'), 'utf8');
+      expect(html).toMatch(/^<!doctype html>/);
+      // Nothing loaded from elsewhere: the libraries and data are inlined (their code aside, no tag
+      // of the page has a src or a stylesheet link).
+      const page = html.replace(/(<script[^>]*>)[\s\S]*?<\/script>/g, '$1</script>');
+      expect(page).not.toMatch(/<(script|img|iframe)[^>]+src=|<link[^>]+href=/i);
+      expect((page.match(/<script/g) ?? []).length).toBeGreaterThan(0);
+      expect(html).toContain('id="leaderboard"');
+    }
+    const final = readFileSync(join(first, 'final/step4_report.html'), 'utf8');
+    expect(final).toContain(`<title>Step 4 tear sheet: ${report.promoted_candidate} (final)</title>`);
   });
 
   it('renders a PNG chart that decodes to a large image', async () => {
@@ -162,7 +167,7 @@ describe('step4 run-all on the embedded data (docs/model/outputs.md)', () => {
     expect(jsonOut.out_dir).toBe(first);
   });
 
-  it('gives byte-identical Parquet, PNG and JSON (but the generation time) on a second run', async () => {
+  it('gives byte-identical Parquet, PNG, JSON and HTML (but the generation time) on a second run', async () => {
     const a = files(first);
     expect(files(second)).toEqual(a);
     for (const f of a) {
@@ -172,6 +177,14 @@ describe('step4 run-all on the embedded data (docs/model/outputs.md)', () => {
         const strip = (b: Buffer) =>
           b.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, '"generated_at_utc": ""');
         expect(strip(y), f).toBe(strip(x));
+      } else if (f.endsWith('.html')) {
+        // The tear sheet shows the manifest, generation time included.
+        const strip = (b: Buffer) =>
+          b
+            .toString('utf8')
+            .replace(/<td>generated_at_utc<\/td><td>[^<]*<\/td>/g, '')
+            .replace(/"generated_at_utc":"[^"]*"/g, '');
+        expect(strip(y) === strip(x), f).toBe(true);
       } else {
         // Parquet and PNG: byte for byte.
         expect(y.equals(x), f).toBe(true);
@@ -203,7 +216,7 @@ describe('the output-hash guard of engine changes', () => {
       .split('\n')
       .filter((l) => /^(changed|missing|new) /.test(l) && !/\.(png|html)$/.test(l));
     expect(differing, 'explain the change in a changeset, then update the recorded hashes').toEqual([]);
-    expect(report).toMatch(/^381 files, \d+ differ/m);
+    expect(report).toMatch(/^386 files, \d+ differ/m);
   });
 });
 

@@ -38,8 +38,6 @@ export interface ReportExtras {
   summary?(run: ObjectiveRun): Record<string, unknown>;
   /** Added to a candidate's entry (summary's selected_candidate and the optimization report). */
   candidate?(name: string): Record<string, unknown> | undefined;
-  /** Extra columns of the HTML report's runs table (e.g. honest Calmar, PBO), already formatted. */
-  htmlRun?(run: ObjectiveRun): Record<string, string>;
   /** Added to the run report at the top level. */
   runReport?: Record<string, unknown>;
 }

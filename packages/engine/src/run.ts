@@ -286,19 +286,6 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
         const d = analysis.dsr.get(name);
         return d ? { deflated_sharpe: deflatedSharpeJson(d, analysis.dsrByTrialCount.get(name)) } : undefined;
       },
-      htmlRun: (run) => {
-        const a = analysis.perObjective[run.objective];
-        const dsr = analysis.dsr.get(run.selected.candidate.config.name)?.deflatedSharpeRatio;
-        return {
-          'honest test Calmar': a ? a.honest.test.calmar.toFixed(2) : '–',
-          'honest test end equity': a
-            ? `$${Math.round(a.honest.test.end_equity).toLocaleString('en-US')}`
-            : '–',
-          PBO: a ? a.pbo.pbo.toFixed(2) : '–',
-          DSR: dsr === undefined ? '–' : dsr.toFixed(2),
-          'SPA p': analysis.spa ? analysis.spa.pvalueConsistent.toFixed(2) : '–',
-        };
-      },
       runReport: {
         overfitting: runOverfittingJson(analysis, result.runs, trackRecords),
         spa: spaJson(analysis.spa),

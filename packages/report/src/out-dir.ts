@@ -133,6 +133,11 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** The command that wrote a step4 output folder (from its marker), or null when it is not one. */
+export async function outputCommand(dir: string): Promise<string | null> {
+  return (await readMarker(dir))?.command ?? null;
+}
+
 async function readMarker(dir: string): Promise<OutputMarker | null> {
   let text: string;
   try {

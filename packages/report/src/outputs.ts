@@ -1,7 +1,14 @@
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ObjectiveRun, type RunAllResult, benchmarks, weightVariation } from '@step4/core';
-import { type OutputFolder, type WriteOutputOptions, writeOutputFolder } from './out-dir.js';
+import { InputError, type ObjectiveRun, type RunAllResult, benchmarks, weightVariation } from '@step4/core';
+import {
+  OUTPUT_MARKER,
+  type OutputFolder,
+  type WriteOutputOptions,
+  checkOutDir,
+  outputCommand,
+  writeOutputFolder,
+} from './out-dir.js';
 import { type ChartInput, renderPortfolioChart } from './portfolio-chart.js';
 import {
   type RunManifest,
@@ -9,9 +16,10 @@ import {
   runReportDocument,
   summaryDocument,
 } from './documents.js';
-import { type HtmlReportInput, htmlReport } from './html.js';
 import { stableJson } from './stable-json.js';
 import { monthlyTableToParquet, pathTableToParquet } from './tables.js';
+import { readTearSheetData } from './tearsheet/data.js';
+import { renderTearSheet } from './tearsheet/render.js';
 
 /** File names of docs/model/outputs.md. */
 export const OUTPUT_FILES = Object.freeze({
@@ -26,8 +34,6 @@ export const OUTPUT_FILES = Object.freeze({
 export interface OutputOptions {
   /** Render the PNG chart (default true). */
   readonly chart?: boolean;
-  /** Extra columns of the HTML report's runs table (e.g. honest Calmar, PBO). */
-  readonly htmlRunExtras?: HtmlReportInput['runExtras'];
   /** Stops the write between files (the previous output folder stays as it was). */
   readonly signal?: WriteOutputOptions['signal'];
 }
@@ -221,16 +227,8 @@ export async function writeRunAllOutputs(
         join(tmp, 'final', OUTPUT_FILES.runReport),
         stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
       );
-      const chartFile = join(tmp, 'final', 'backtest', OUTPUT_FILES.chart);
-      await put(
-        join(tmp, 'final', OUTPUT_FILES.htmlReport),
-        htmlReport({
-          result,
-          chartPng: options.chart === false ? undefined : await readFile(chartFile),
-          runExtras: options.htmlRunExtras ?? manifest.extras?.htmlRun,
-          toolVersion: manifest.tool.version,
-        }),
-      );
+      // The tear sheets read the folders just written, as `step4 report` reads them later.
+      for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), put);
     },
     { signal: options.signal, command: 'run-all' },
   );
@@ -247,7 +245,72 @@ export async function writeOptimizeOutputs(
 ): Promise<void> {
   await writeOutputFolder(
     outDir,
-    ({ dir, step }) => writeRun(dir, run, result, manifest, options, putter(step)),
+    async ({ dir, step }) => {
+      const put = putter(step);
+      await writeRun(dir, run, result, manifest, options, put);
+      await writeTearSheetInto(dir, put);
+    },
     { signal: options.signal, command: 'optimize' },
   );
+}
+
+/** The run folders of a run-all, in output order: every objective, `final`, and `final_dynamic` when there is one. */
+function runFolderNames(result: RunAllResult): string[] {
+  const names = [...result.runs.map((r) => r.objective), 'final'];
+  if ('objective' in result.promotion.dynamic) names.push('final_dynamic');
+  return names;
+}
+
+/** The tear sheet of one run folder (`step4_report.html`), built from the files in it. */
+async function writeTearSheetInto(folder: string, put: Put): Promise<void> {
+  await put(join(folder, OUTPUT_FILES.htmlReport), renderTearSheet(await readTearSheetData(folder)));
+}
+
+/**
+ * `step4 report <out-dir>`: rebuild every run folder's tear sheet from the
+ * files of an existing step4 output folder, without simulating again. The
+ * folder is rewritten by the output-folder rule (a complete copy with the new
+ * pages, swapped in under the lock), so an interrupted rebuild leaves the old
+ * folder as it was. Returns the pages written, relative to the folder.
+ */
+export async function rebuildTearSheets(
+  outDir: string,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<string[]> {
+  const state = await checkOutDir(outDir, { option: 'out-dir' });
+  const command = state === 'step4' ? await outputCommand(outDir) : null;
+  if (command === null)
+    throw new InputError(
+      `out-dir ${JSON.stringify(outDir)}: no step4 output folder there (run step4 run-all or optimize first)`,
+      { field: 'out-dir' },
+    );
+  const written: string[] = [];
+  await writeOutputFolder(
+    outDir,
+    async ({ dir, step }) => {
+      await cp(outDir, dir, {
+        recursive: true,
+        filter: (src) => !src.endsWith(OUTPUT_MARKER),
+      });
+      await step();
+      const put = putter(step);
+      for (const folder of await runFoldersIn(dir)) {
+        await writeTearSheetInto(join(dir, folder), put);
+        written.push(join(folder, OUTPUT_FILES.htmlReport));
+      }
+    },
+    { signal: options.signal, command },
+  );
+  return written;
+}
+
+/** The run folders of an output folder: those with a summary (`.` for an optimize folder). */
+async function runFoldersIn(dir: string): Promise<string[]> {
+  const isRun = async (d: string) =>
+    (await stat(join(d, 'backtest', OUTPUT_FILES.summary)).catch(() => null))?.isFile() === true;
+  if (await isRun(dir)) return ['.'];
+  const out: string[] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1)))
+    if (e.isDirectory() && (await isRun(join(dir, e.name)))) out.push(e.name);
+  return out;
 }

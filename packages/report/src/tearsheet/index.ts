@@ -1,0 +1,20 @@
+export {
+  type BootstrapData,
+  type CandidatePath,
+  type DrawdownEpisode,
+  type Honesty,
+  type HonestRun,
+  type LeaderboardRow,
+  type ManifestData,
+  type ObjectiveRunRow,
+  type OverfittingData,
+  type PerfNumbers,
+  type PerformanceRow,
+  type Promotion,
+  type RollingPoint,
+  type SpaPValues,
+  type TearSheetData,
+  type YearlyReturn,
+  readTearSheetData,
+} from './data.js';
+export { renderTearSheet } from './render.js';
