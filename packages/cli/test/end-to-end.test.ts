@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { readParquetTable } from '@step4/report';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { step4Async } from './helpers.js';
+import { step4Async, withoutGenerationTime } from './helpers.js';
 
 const OBJECTIVE_DIRS = ['return', 'balanced', 'calmar', 'robust'];
 let work: string;
@@ -173,18 +173,9 @@ describe('step4 run-all on the embedded data (docs/model/outputs.md)', () => {
     for (const f of a) {
       const x = readFileSync(join(first, f));
       const y = readFileSync(join(second, f));
-      if (f.endsWith('.json')) {
-        const strip = (b: Buffer) =>
-          b.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, '"generated_at_utc": ""');
-        expect(strip(y), f).toBe(strip(x));
-      } else if (f.endsWith('.html')) {
-        // The tear sheet shows the manifest, generation time included.
-        const strip = (b: Buffer) =>
-          b
-            .toString('utf8')
-            .replace(/<td>generated_at_utc<\/td><td>[^<]*<\/td>/g, '')
-            .replace(/"generated_at_utc":"[^"]*"/g, '');
-        expect(strip(y) === strip(x), f).toBe(true);
+      if (/\.(json|html)$/.test(f)) {
+        const text = (b: Buffer) => withoutGenerationTime(b.toString('utf8'));
+        expect(text(y) === text(x), f).toBe(true);
       } else {
         // Parquet and PNG: byte for byte.
         expect(y.equals(x), f).toBe(true);

@@ -13,7 +13,7 @@ import { loadFamilies, runStep4 } from '@step4/engine';
 import { writeRunAllOutputs } from '@step4/report';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_FAMILIES } from '../src/builtin.js';
-import { EMBEDDED_A, EMBEDDED_B, step4Async } from './helpers.js';
+import { EMBEDDED_A, EMBEDDED_B, step4Async, withoutGenerationTime } from './helpers.js';
 
 // A plain family object (no imports), so it loads from a bare temporary folder. It keeps
 // module-level state on purpose: every worker thread must load its own copy and get the same numbers.
@@ -51,7 +51,7 @@ function hashes(dir: string): Record<string, string> {
     const file = join(d.parentPath, d.name);
     let bytes: Buffer = readFileSync(file);
     if (/\.(json|html)$/.test(file))
-      bytes = Buffer.from(bytes.toString('utf8').replace(/"generated_at_utc": "[^"]*"/g, ''));
+      bytes = Buffer.from(withoutGenerationTime(bytes.toString('utf8')));
     out[relative(dir, file)] = createHash('sha256').update(bytes).digest('hex');
   }
   return out;

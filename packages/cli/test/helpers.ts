@@ -48,3 +48,14 @@ export function step4Async(
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/**
+ * An output file's text without its generation time: the JSON key
+ * `generated_at_utc` and its row in the tear sheet's manifest table. Outputs
+ * must be byte-identical apart from it.
+ */
+export function withoutGenerationTime(text: string): string {
+  return text
+    .replace(/"generated_at_utc": "[^"]*"/g, '"generated_at_utc": ""')
+    .replace(/<td>generated_at_utc<\/td><td>[^<]*<\/td>/g, '');
+}
