@@ -21,10 +21,7 @@ import {
   switchingCost,
 } from '../src/index.js';
 import { fakeCandidate } from './fake-candidate.js';
-
-function gaussian(rng: SeededRandom) {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-}
+import { gaussian } from './gaussian.js';
 
 const monthsOf = (n: number) =>
   Array.from({ length: n }, (_, i) => {

@@ -14,10 +14,7 @@ import {
   stationaryIndices,
 } from '../src/index.js';
 import { fakeCandidate } from './fake-candidate.js';
-
-function gaussian(rng: SeededRandom) {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-}
+import { gaussian } from './gaussian.js';
 
 describe('deflated and probabilistic Sharpe ratios', () => {
   it('reproduces the numerical example of "The Deflated Sharpe Ratio" (Bailey and López de Prado, 2014)', () => {

@@ -16,10 +16,7 @@ import {
   SeededRandom,
 } from '../src/index.js';
 import { fakeCandidate } from './fake-candidate.js';
-
-function gaussian(rng: SeededRandom) {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-}
+import { gaussian } from './gaussian.js';
 
 function noise(n: number, t: number, seed: number): Float64Array[] {
   const rng = new SeededRandom(seed);

@@ -14,11 +14,9 @@ import {
   sharpeRatioConfidenceInterval,
   trackRecordStatistics,
 } from '../src/track-record.js';
+import { gaussian } from './gaussian.js';
 
 /** Standard normal draw by Box-Muller. */
-function gaussian(rng: SeededRandom) {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-}
 
 const T = 120;
 const SAMPLES = 2000;

@@ -1,11 +1,9 @@
 import { SeededRandom } from '@step4/core';
 import { describe, expect, it } from 'vitest';
 import { distinctPaths, effectiveNumberOfTrials, symmetricEigenvalues } from '../src/trials.js';
+import { gaussian } from './gaussian.js';
 
 /** Standard normal draw by Box-Muller. */
-function gaussian(rng: SeededRandom) {
-  return Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-}
 
 function noise(rng: SeededRandom, t: number): Float64Array {
   return Float64Array.from({ length: t }, () => gaussian(rng));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { perf } from '@step4/core';
 import { readParquetTable } from '../tables.js';
 
 /**
@@ -391,22 +392,16 @@ export function drawdownSeries(returns: readonly number[]): number[] {
   return out;
 }
 
-/** Test- or full-period numbers of a return series, by the formulas of `perf` in @step4/core. */
+/** Test- or full-period numbers of a return series: `perf` of @step4/core, with the Sharpe ratio beside. */
 export function perfOf(returns: readonly number[], startCapital: number): PerfNumbers {
-  const n = returns.length;
-  if (n === 0)
-    return { endEquity: startCapital, cagr: 0, maxDrawdown: 0, calmar: 0, sharpe: null, months: 0 };
-  const end = compound(returns, startCapital)[n - 1];
-  const years = Math.max(n / 12, 1 / 12);
-  const cagr = Math.max(end / startCapital, 1e-9) ** (1 / years) - 1;
-  const mdd = Math.abs(Math.min(0, ...drawdownSeries(returns)));
+  const p = perf(returns, startCapital);
   return {
-    endEquity: end,
-    cagr,
-    maxDrawdown: mdd,
-    calmar: mdd > 1e-9 ? cagr / mdd : 0,
-    sharpe: annualSharpe(returns),
-    months: n,
+    endEquity: p.end_equity,
+    cagr: p.cagr,
+    maxDrawdown: p.max_drawdown,
+    calmar: p.calmar,
+    sharpe: returns.length === 0 ? null : annualSharpe(returns),
+    months: p.n_months,
   };
 }
 

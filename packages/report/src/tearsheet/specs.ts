@@ -367,22 +367,7 @@ export function weightsSpec(data: TearSheetData): Spec {
     height: 220,
     data: { values: rows },
     layer: [
-      {
-        mark: { type: 'area', interpolate: 'step-before', opacity: 0.85 },
-        encoding: {
-          x: X_TIME,
-          y: {
-            field: 'weight',
-            type: 'quantitative',
-            stack: 'zero',
-            title: 'weight',
-            scale: { domain: [0, 1] },
-            axis: { format: '.0%' },
-          },
-          color: colourScale(data.sleeves, colours),
-          order: { field: 'k', type: 'quantitative' },
-        },
-      },
+      weightsArea(data.sleeves, colours),
       hoverLayer('weight', data.sleeves, '.1%'),
       ...splitLayers(data.splitMonthEnd),
     ],
@@ -762,33 +747,38 @@ export function candidateSpec(data: TearSheetData): Spec {
         height: 150,
         data: { name: CANDIDATE_DATASETS.weights },
         layer: [
-          {
-            mark: { type: 'area', interpolate: 'step-before', opacity: 0.85 },
-            encoding: {
-              x: X_TIME,
-              y: {
-                field: 'weight',
-                type: 'quantitative',
-                stack: 'zero',
-                title: 'weight',
-                scale: { domain: [0, 1] },
-                axis: { format: '.0%' },
-              },
-              color: colourScale(data.sleeves, colours),
-              order: { field: 'k', type: 'quantitative' },
-              tooltip: [
-                { field: 'month', type: 'temporal', timeUnit: 'utcyearmonthdate', format: '%Y-%m-%d' },
-                { field: 'series', type: 'nominal', title: 'sleeve' },
-                { field: 'weight', type: 'quantitative', format: '.1%' },
-                { field: 'gross', type: 'quantitative', title: 'gross leverage', format: '.2f' },
-              ],
-            },
-          },
+          weightsArea(data.sleeves, colours, [
+            { field: 'month', type: 'temporal', timeUnit: 'utcyearmonthdate', format: '%Y-%m-%d' },
+            { field: 'series', type: 'nominal', title: 'sleeve' },
+            { field: 'weight', type: 'quantitative', format: '.1%' },
+            { field: 'gross', type: 'quantitative', title: 'gross leverage', format: '.2f' },
+          ]),
           ...splitLayers(data.splitMonthEnd),
         ],
       },
     ],
     resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** The stacked weights (first sleeve at the bottom), as the weights chart and a candidate's chart draw them. */
+function weightsArea(sleeves: readonly string[], colours: readonly string[], tooltip?: unknown[]) {
+  return {
+    mark: { type: 'area', interpolate: 'step-before', opacity: 0.85 },
+    encoding: {
+      x: X_TIME,
+      y: {
+        field: 'weight',
+        type: 'quantitative',
+        stack: 'zero',
+        title: 'weight',
+        scale: { domain: [0, 1] },
+        axis: { format: '.0%' },
+      },
+      color: colourScale(sleeves, colours),
+      order: { field: 'k', type: 'quantitative' },
+      ...(tooltip ? { tooltip } : {}),
+    },
   };
 }
 
