@@ -92,7 +92,7 @@ function honestLines(analysis?: OverfittingAnalysis): string[] {
   const s = analysis.spa;
   if (s)
     lines.push(
-      `SPA test:      p = ${fixed(s.pvalueConsistent)} that no candidate beats equal weight on the test months (lower ${fixed(s.pvalueLower)}, Reality Check ${fixed(s.pvalueUpper)}; small = some candidate really does)`,
+      `SPA test:      p = ${fixed(s.pvalueConsistent)} (lower ${fixed(s.pvalueLower)}, Reality Check ${fixed(s.pvalueUpper)}) against equal weight on the test months; below 0.05 would mean some candidate really beats it`,
       `StepM (10%):   ${s.stepMSuperior.length === 0 ? 'no candidate can be shown to beat equal weight' : s.stepMSuperior.join(', ')}`,
     );
   const rf = analysis.riskFree;

@@ -74,7 +74,7 @@ export function trainLength(path: WalkForwardPath, split: Split): number {
  * `@step4/robustness` implements them (cost stress, block bootstrap).
  */
 export interface RobustnessProbe {
-  /** Mean over the full path of (ret_gross - 1.25 * cost), times K. */
+  /** Mean over the full path of (ret_gross - 1.25 * cost - financing), times K. */
   stressAvgMonthlyPnl(path: WalkForwardPath, startCapital: number): number;
   /**
    * 10th percentile of the bootstrapped average monthly pnl of the test
