@@ -783,6 +783,8 @@ function weightsArea(sleeves: readonly string[], colours: readonly string[], too
 }
 
 /** 9. Histogram of the PBO's logits (left of 0: the in-sample best was below the out-of-sample median). */
+const PBO_SIDES: [string, string] = ['overfit (logit < 0)', 'not overfit (logit ≥ 0)'];
+
 export function pboSpec(data: TearSheetData): Spec | null {
   const h = data.overfitting.logitHistogram;
   if (!h) return null;
@@ -790,7 +792,8 @@ export function pboSpec(data: TearSheetData): Spec | null {
     lo: round6(h.edges[i]),
     hi: round6(h.edges[i + 1]),
     count: c,
-    side: (h.edges[i] + h.edges[i + 1]) / 2 <= 0 ? 'overfit (logit ≤ 0)' : 'not overfit (logit > 0)',
+    // The PBO counts logits below 0 (the paper's convention); a bin is coloured by its middle.
+    side: (h.edges[i] + h.edges[i + 1]) / 2 < 0 ? PBO_SIDES[0] : PBO_SIDES[1],
   }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -810,11 +813,7 @@ export function pboSpec(data: TearSheetData): Spec | null {
           },
           x2: { field: 'hi' },
           y: { field: 'count', type: 'quantitative', title: 'train/test splits' },
-          color: colourScale(
-            ['overfit (logit ≤ 0)', 'not overfit (logit > 0)'],
-            [LOSS_COLOUR, SELECTED_COLOUR],
-            'side',
-          ),
+          color: colourScale(PBO_SIDES, [LOSS_COLOUR, SELECTED_COLOUR], 'side'),
           tooltip: [
             { field: 'lo', type: 'quantitative', format: '.2f', title: 'from' },
             { field: 'hi', type: 'quantitative', format: '.2f', title: 'to' },
