@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { perf } from '@step4/core';
+import { mean, perf, std } from '@step4/core';
 import { readParquetTable } from '../tables.js';
 
 /**
@@ -354,23 +354,9 @@ function compound(returns: readonly number[], start: number): number[] {
   return out;
 }
 
-function mean(x: readonly number[]): number {
-  let s = 0;
-  for (const v of x) s += v;
-  return s / x.length;
-}
-
-function sampleStd(x: readonly number[]): number {
-  if (x.length < 2) return Number.NaN;
-  const m = mean(x);
-  let s = 0;
-  for (const v of x) s += (v - m) ** 2;
-  return Math.sqrt(s / (x.length - 1));
-}
-
 /** Annualised Sharpe ratio of monthly returns (no risk-free rate); null when undefined. */
 export function annualSharpe(returns: readonly number[]): number | null {
-  const sd = sampleStd(returns);
+  const sd = returns.length < 2 ? Number.NaN : std(returns, 1);
   if (!(sd > 0)) return null;
   return (mean(returns) / sd) * Math.sqrt(12);
 }
@@ -486,7 +472,7 @@ export function rolling12(
       month: months[i],
       series,
       ret12: g - 1,
-      vol12: sampleStd(w) * Math.sqrt(12),
+      vol12: std(w, 1) * Math.sqrt(12),
       sharpe12: annualSharpe(w),
     });
   }
