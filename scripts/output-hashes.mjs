@@ -15,6 +15,8 @@ if (!dir) {
 }
 // The only field that differs between two identical runs (see @step4/report documents.ts).
 const TIMESTAMP = /"generated_at_utc": ?"[^"]*"/g;
+// The tear sheet's manifest table shows the same time as a cell.
+const TIMESTAMP_CELL = /<td>generated_at_utc<\/td><td>[^<]*<\/td>/g;
 const VERSION = /"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"/g;
 
 function* files(d) {
@@ -29,7 +31,8 @@ for (const f of files(dir)) {
   let bytes = readFileSync(f);
   if (/\.(json|html)$/.test(f))
     bytes = Buffer.from(
-      bytes.toString('utf8').replace(TIMESTAMP, '"generated_at_utc":""').replace(VERSION, '"<version>"'),
+      bytes.toString('utf8').replace(TIMESTAMP, '"generated_at_utc":""')
+        .replace(TIMESTAMP_CELL, '<td>generated_at_utc</td><td></td>').replace(VERSION, '"<version>"'),
     );
   lines.push(`${createHash('sha256').update(bytes).digest('hex')}  ${relative(dir, f)}`);
 }
