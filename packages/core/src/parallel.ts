@@ -24,18 +24,30 @@ export interface PoolOptions<T, R> {
   /** Handed to every worker as `workerData` (structured clone). */
   readonly workerData: unknown;
   readonly tasks: readonly T[];
-  /** Number of workers (at least 1, at most the number of tasks). */
+  /** Threads that run tasks (at least 1, at most the number of tasks), this one included when `local` is given. */
   readonly jobs: number;
+  /**
+   * Runs a task in this thread, which then counts as one of the `jobs`: a
+   * thread that has everything loaded already starts at once, and one worker
+   * fewer is started (on a machine with few cores, starting a worker costs as
+   * much as a good share of the tasks).
+   */
+  readonly local?: (task: T) => Promise<R> | R;
   /** Called as each task finishes (in completion order). */
   readonly onResult?: (index: number, result: R) => void;
 }
 
-/** Run every task on a pool of workers; resolves to the results in task order. */
+/** Tasks a worker holds at once, so it never waits for this thread to hand it the next one. */
+const WORKER_QUEUE_DEPTH = 2;
+
+/** Run every task on a pool of threads; resolves to the results in task order. */
 export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> {
   const n = opts.tasks.length;
   const results = new Array<R>(n);
   if (n === 0) return results;
   const jobs = Math.max(1, Math.min(opts.jobs, n));
+  const local = opts.local;
+  const workerCount = local ? jobs - 1 : jobs;
   let next = 0;
   let done = 0;
   const workers: Worker[] = [];
@@ -48,13 +60,19 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
           reject(e);
         }
       };
+      const finished = (id: number, result: R) => {
+        results[id] = result;
+        opts.onResult?.(id, result);
+        done++;
+        if (done === n) resolve();
+      };
       const feed = (w: Worker) => {
-        if (next < n) {
+        if (next < n && !failed) {
           const id = next++;
           w.postMessage({ id, task: opts.tasks[id] } satisfies TaskMessage);
         }
       };
-      for (let k = 0; k < jobs; k++) {
+      for (let k = 0; k < workerCount; k++) {
         const w = new Worker(opts.workerUrl, { workerData: opts.workerData });
         workers.push(w);
         w.on('message', (m: ResultMessage) => {
@@ -64,17 +82,24 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
             fail(e);
             return;
           }
-          results[m.id] = m.result as R;
-          opts.onResult?.(m.id, m.result as R);
-          done++;
-          if (done === n) resolve();
-          else feed(w);
+          finished(m.id, m.result as R);
+          feed(w);
         });
         w.on('error', fail);
         w.on('exit', (code) => {
           if (done < n) fail(new Error(`a worker stopped with exit code ${code} before its tasks were done`));
         });
-        feed(w);
+        for (let q = 0; q < WORKER_QUEUE_DEPTH; q++) feed(w);
+      }
+      if (local) {
+        void (async () => {
+          while (next < n && !failed) {
+            const id = next++;
+            finished(id, await local(opts.tasks[id]));
+            // Let the workers' results and requests for more in between tasks.
+            await new Promise<void>((r) => setImmediate(r));
+          }
+        })().catch((e) => fail(e instanceof Error ? e : new Error(String(e))));
       }
     });
   } finally {
@@ -84,8 +109,10 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
 }
 
 /**
- * Worker side: set up once from `workerData`, then answer tasks. Errors are
- * sent back with their name so an `InputError` stays one.
+ * Worker side: set up once from `workerData`, then answer tasks one after
+ * another, in the order they came (a family may keep state between calls, so
+ * two tasks never interleave). Errors are sent back with their name so an
+ * `InputError` stays one.
  */
 export function serveWorkerTasks<S, T, R>(
   setup: (data: unknown) => Promise<S> | S,
@@ -94,17 +121,21 @@ export function serveWorkerTasks<S, T, R>(
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTasks must run in a worker thread');
   const ready = Promise.resolve(setup(workerData));
-  port.on('message', async (m: TaskMessage) => {
-    try {
-      const result = await handle(await ready, m.task as T);
-      port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      port.postMessage({
-        id: m.id,
-        ok: false,
-        error: { message: err.message, name: err.name },
-      } satisfies ResultMessage);
-    }
+  // The chain never rejects: each task's failure is answered in its own message.
+  let queue: Promise<unknown> = Promise.resolve();
+  port.on('message', (m: TaskMessage) => {
+    queue = queue.then(async () => {
+      try {
+        const result = await handle(await ready, m.task as T);
+        port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e));
+        port.postMessage({
+          id: m.id,
+          ok: false,
+          error: { message: err.message, name: err.name },
+        } satisfies ResultMessage);
+      }
+    });
   });
 }

@@ -168,13 +168,16 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   if (jobs > 1 && grid.length > 1) {
     // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker;
     // results come back in grid order, identical to a serial run.
+    // This thread, with the families loaded already, is one of the `jobs`.
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
+    const probe = referenceRobustness(bootstrap);
     const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
       tasks: decisionGroups(grid),
       jobs,
+      local: (group) => evaluateCandidates(group, registry, prepared, probe),
       onResult: (_i, cs) => {
         for (const c of cs)
           request.onProgress?.({
