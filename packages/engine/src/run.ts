@@ -79,7 +79,12 @@ export interface RunRequest {
   /** Outcome of plugin checks made before the run, recorded in the manifest. */
   readonly pluginChecks?: readonly PluginCheckRecord[];
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Called as each stage of the run ends, with its wall time in milliseconds (for profiles). */
+  readonly onStage?: (stage: RunStage, ms: number) => void;
 }
+
+/** The stages of a run, in order: load and prepare the sleeves, simulate, overfitting statistics, score and promote. */
+export type RunStage = 'load' | 'simulate' | 'analyse' | 'score';
 
 /** Everything a run produced; `@step4/report` turns it into the output folder. */
 export interface RunResult extends RunAllResult {
@@ -135,6 +140,12 @@ export async function loadPanel(sleeves: readonly SleeveSource[]): Promise<Sleev
  */
 export async function runStep4(request: RunRequest): Promise<RunResult> {
   const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...definedOnly(request.options ?? {}) };
+  let stageStart = performance.now();
+  const stageDone = (stage: RunStage) => {
+    const now = performance.now();
+    request.onStage?.(stage, now - stageStart);
+    stageStart = now;
+  };
   const objectives = request.objectives ?? RUN_ALL_OBJECTIVES;
   const panel = await loadPanel(request.sleeves);
   // Checked against every aligned month before any work, so a short table fails fast.
@@ -164,6 +175,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     method: options.bootstrapMethod,
   };
   const jobs = request.jobs ?? 1;
+  stageDone('load');
   let evaluated: EvaluatedCandidate[];
   if (jobs > 1 && grid.length > 1) {
     // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker;
@@ -199,6 +211,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
       request.onProgress,
     );
   }
+  stageDone('simulate');
   const ddCaps = Object.fromEntries(
     objectives.map((o) => [o, options.maxDrawdownCap ?? RUN_ALL_DD_CAPS[o]]),
   ) as Record<ObjectiveName, number>;
@@ -221,6 +234,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     ...(riskFree ? { riskFree } : {}),
     spaReplications: options.spaReplications,
   });
+  stageDone('analyse');
   const notPromotable: Partial<Record<ObjectiveName, string>> = {};
   if (options.maxPbo !== undefined) {
     for (const objective of objectives) {
@@ -299,6 +313,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     },
     ...(request.pluginChecks ? { pluginChecks: request.pluginChecks } : {}),
   };
+  stageDone('score');
   return { ...result, registry, grid, options, analysis, notPromotable, manifest };
 }
 
