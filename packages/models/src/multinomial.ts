@@ -170,6 +170,9 @@ function multinomialGradientHessian(
         for (let a = 0; a < ak; a++) {
           const row = (k * f1 + a) * m + l * f1;
           const ha = h * zt[a];
+          // Adding +-0 never changes an entry (they start at +0 and never become -0): skip it.
+          // Row-space coordinates are zero past the row's own basis vectors (see `rowSpace`).
+          if (ha === 0) continue;
           const bEnd = l === k ? a + 1 : al;
           // Unrolled by four for speed (each element still gets one product added).
           let b = 0;
@@ -291,9 +294,15 @@ const DENSE_MAX_UNKNOWNS = 200;
  * of f) and mapping back W = W' Q is the same model with r + 1 instead of
  * f + 1 unknowns per class (49 instead of 78 for eight sleeves and 48 rows).
  */
-function rowSpace(Z: Float64Array, n: number, f: number): { Q: Float64Array; r: number } {
+function rowSpace(
+  Z: Float64Array,
+  n: number,
+  f: number,
+): { Q: Float64Array; r: number; support: Int32Array } {
   const Q = new Float64Array(n * f);
   const v = new Float64Array(f);
+  // support[i]: basis vectors built up to row i, the only ones row i has components on.
+  const support = new Int32Array(n);
   let r = 0;
   for (let i = 0; i < n; i++) {
     let norm0 = 0;
@@ -310,19 +319,32 @@ function rowSpace(Z: Float64Array, n: number, f: number): { Q: Float64Array; r: 
     }
     let norm = 0;
     for (let j = 0; j < f; j++) norm += v[j] * v[j];
-    if (!(norm > 1e-24 * norm0)) continue;
-    const s = 1 / Math.sqrt(norm);
-    for (let j = 0; j < f; j++) Q[r * f + j] = v[j] * s;
-    r++;
+    if (norm > 1e-24 * norm0) {
+      const s = 1 / Math.sqrt(norm);
+      for (let j = 0; j < f; j++) Q[r * f + j] = v[j] * s;
+      r++;
+    }
+    support[i] = r;
   }
-  return { Q: Q.subarray(0, r * f), r };
+  return { Q: Q.subarray(0, r * f), r, support };
 }
 
-/** Coordinates Q z of every row of Z (n x f) in the basis Q (r x f): n x r. */
-function project(Z: Float64Array, n: number, f: number, Q: Float64Array, r: number): Float64Array {
+/**
+ * Coordinates Q z of every row of Z (n x f) in the basis Q (r x f): n x r.
+ * Row i's coordinates past support[i] are 0 by construction (its remainder there is rounding
+ * noise): they are left exactly 0, which the Hessian accumulation skips.
+ */
+function project(
+  Z: Float64Array,
+  n: number,
+  f: number,
+  Q: Float64Array,
+  r: number,
+  support: Int32Array,
+): Float64Array {
   const out = new Float64Array(n * r);
   for (let i = 0; i < n; i++)
-    for (let q = 0; q < r; q++) {
+    for (let q = 0; q < support[i]; q++) {
       let d = 0;
       for (let j = 0; j < f; j++) d += Q[q * f + j] * Z[i * f + j];
       out[i * r + q] = d;
@@ -370,8 +392,8 @@ export function multinomialFit(
   const sw = multinomialBalancedWeights(cls, Kp);
   const mode = options.rowSpace ?? 'auto';
   if (mode === true || (mode === 'auto' && Kp * (f + 1) - 1 > DENSE_MAX_UNKNOWNS && n < f)) {
-    const { Q, r } = rowSpace(Z, n, f);
-    const fit = multinomialNewton(project(Z, n, f, Q, r), n, r, cls, Kp, sw, C);
+    const { Q, r, support } = rowSpace(Z, n, f);
+    const fit = multinomialNewton(project(Z, n, f, Q, r, support), n, r, cls, Kp, sw, C);
     const reduced = unpack(fit.beta, r, Kp);
     // Back to the standardised features: W = W' Q.
     const coef = new Float64Array(Kp * f);
