@@ -171,7 +171,8 @@ export const mlLrFamily = () =>
         // Multinomial logistic regression on "which sleeve has the highest next return" (ties: the last).
         // Newton in float64 with Cholesky solves on the CPU: the TensorFlow.js path (multinomialPredictBatch,
         // float32 conjugate gradients + refinement, agreeing within 3e-13) needs about as many CG steps
-        // as unknowns (151 for four sleeves, 632 for eight) and is 8x slower already at four sleeves.
+        // as unknowns (151 for four sleeves) and is 8x slower already at four sleeves. Eight sleeves'
+        // systems (623 unknowns) are solved in the training rows' span (<= 391, see multinomialFit).
         const labels = Int32Array.from(w.targets[0], (_, i) =>
           bestSleeve(
             w.targets.map((t) => t[i]),

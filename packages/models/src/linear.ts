@@ -8,6 +8,7 @@ import {
   standardiser,
 } from './exact.js';
 import { tfReady } from './tf-backend.js';
+import { sameBits } from './newton.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
 /**
@@ -130,6 +131,8 @@ export async function logisticPredictBatch(
     y: Uint8Array;
     sw: Float64Array;
     beta: Float64Array;
+    /** The loss at beta once known (the last line-search evaluation). */
+    loss: number;
   }
   let active: Active[] = [];
   for (let k = 0; k < batch.nWindows; k++) {
@@ -142,7 +145,16 @@ export async function logisticPredictBatch(
       continue;
     }
     const { Z, zNew } = standardiseWindow(batch, off, k);
-    active.push({ k, n, Z, zNew, y: yk, sw: balancedWeights(yk), beta: new Float64Array(m) });
+    active.push({
+      k,
+      n,
+      Z,
+      zNew,
+      y: yk,
+      sw: balancedWeights(yk),
+      beta: new Float64Array(m),
+      loss: Number.NaN,
+    });
   }
   const all = active;
   for (let iter = 0; iter < 60 && active.length > 0; iter++) {
@@ -166,19 +178,25 @@ export async function logisticPredictBatch(
     };
     const gs = pick(g, m);
     const step = solveSpdBatchMixed({ count: still.length, size: m, A: pick(A, m * m), b: gs });
-    still.forEach((w, j) => {
+    const moved = still.filter((w, j) => {
       // Newton step with backtracking: never accept a step that raises the loss.
       const d = step.subarray(j * m, (j + 1) * m);
-      const before = logisticLoss(w.Z, w.n, f, w.y, w.sw, C, w.beta);
+      // The loss at beta is the last trial's (same bits), computed once.
+      const before = Number.isNaN(w.loss) ? logisticLoss(w.Z, w.n, f, w.y, w.sw, C, w.beta) : w.loss;
       const trial = new Float64Array(m);
       let t = 1;
       for (let half = 0; half < 30; half++, t /= 2) {
         for (let a = 0; a < m; a++) trial[a] = w.beta[a] - t * d[a];
-        if (logisticLoss(w.Z, w.n, f, w.y, w.sw, C, trial) <= before) break;
+        w.loss = logisticLoss(w.Z, w.n, f, w.y, w.sw, C, trial);
+        if (w.loss <= before) break;
       }
+      const same = sameBits(w.beta, trial);
       w.beta.set(trial);
+      return !same;
     });
-    active = still;
+    // A window whose update left beta bit for bit unchanged would repeat the very same iteration
+    // (rounding keeps its gradient norm above the tolerance) until the cap: its final beta is this one.
+    active = moved;
   }
   // Windows that hit the iteration cap keep their last iterate.
   for (const w of all) {

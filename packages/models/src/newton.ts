@@ -10,3 +10,9 @@ export function mirrorLowerAndNorm(H: Float64Array, grad: Float64Array, m: numbe
   for (let a = 0; a < m; a++) s += grad[a] * grad[a];
   return Math.sqrt(s);
 }
+
+/** Bit-for-bit equality of two vectors (Object.is: -0 and 0 differ). */
+export function sameBits(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}

@@ -1,8 +1,26 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs';
 
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * The TensorFlow.js module, loaded on first use (`tfReady` or `useTfBackend`):
+ * importing this package must not pay for loading TensorFlow.js (the CLI's
+ * `--help` and `families` import it). Undefined until one of them resolved.
+ */
+export let tf: typeof TF = undefined as unknown as typeof TF;
+
+let loading: Promise<typeof TF> | undefined;
+
+/** Import TensorFlow.js once (guarded: concurrent callers share the import). */
+function loadTf(): Promise<typeof TF> {
+  loading ??= import('@tensorflow/tfjs').then((m) => {
+    tf = m;
+    return m;
+  });
+  return loading;
+}
 
 let ready: Promise<TfBackendName> | undefined;
 
@@ -33,12 +51,13 @@ async function tryWasm(): Promise<boolean> {
 }
 
 /**
- * Pick the TensorFlow.js backend once: tfjs-node when it is installed and
- * built, else the WebAssembly backend, else the plain JavaScript one.
- * `STEP4_TF_BACKEND=cpu|wasm|tensorflow` forces one.
+ * Load TensorFlow.js and pick its backend once: tfjs-node when it is
+ * installed and built, else the WebAssembly backend, else the plain
+ * JavaScript one. `STEP4_TF_BACKEND=cpu|wasm|tensorflow` forces one.
  */
 export function tfReady(): Promise<TfBackendName> {
   ready ??= (async () => {
+    await loadTf();
     const forced = process.env.STEP4_TF_BACKEND as TfBackendName | undefined;
     if (forced === 'cpu') {
       await tf.setBackend('cpu');
@@ -57,6 +76,7 @@ export function tfReady(): Promise<TfBackendName> {
 
 /** Switch backends (tests and benchmarks); later calls of `tfReady` report it. */
 export async function useTfBackend(name: TfBackendName): Promise<boolean> {
+  await loadTf();
   const ok =
     name === 'tensorflow'
       ? await tryNative()
@@ -69,5 +89,3 @@ export async function useTfBackend(name: TfBackendName): Promise<boolean> {
   }
   return ok;
 }
-
-export { tf };

@@ -1,3 +1,4 @@
+import type { TensorInfo } from '@tensorflow/tfjs';
 import { tf } from './tf-backend.js';
 
 /**
@@ -28,27 +29,101 @@ export interface SolveOptions {
   readonly cgIterations?: number;
 }
 
-/** float32 conjugate gradients on a batch: A [W, m, m], r [W, m, 1]; returns x [W, m, 1]. */
-function cgFloat32(A: tf.Tensor3D, r: tf.Tensor3D, iterations: number): tf.Tensor3D {
-  return tf.tidy(() => {
-    // A converged system has rr = pAp = 0: the tiny term makes its steps 0 instead of NaN.
-    const tiny = tf.scalar(1e-30);
-    let x = tf.zerosLike(r) as tf.Tensor3D;
-    let res = r;
-    // p starts as a copy, not r itself: the wasm backend's batched matMul caches by tensor id.
-    let p = tf.add(r, tf.scalar(0)) as tf.Tensor3D;
-    let rr = tf.sum(tf.mul(res, res), 1, true);
-    for (let k = 0; k < iterations; k++) {
-      const Ap = tf.matMul(A, p) as tf.Tensor3D;
-      const alpha = tf.div(rr, tf.add(tf.sum(tf.mul(p, Ap), 1, true), tiny));
-      x = tf.add(x, tf.mul(alpha, p)) as tf.Tensor3D;
-      res = tf.sub(res, tf.mul(alpha, Ap)) as tf.Tensor3D;
-      const rrNew = tf.sum(tf.mul(res, res), 1, true);
-      p = tf.add(res, tf.mul(tf.div(rrNew, tf.add(rr, tiny)), p)) as tf.Tensor3D;
-      rr = rrNew;
+type KernelFn = (args: { inputs: object; backend: unknown; attrs: object }) => TensorInfo | TensorInfo[];
+
+/**
+ * The backend's TensorFlow.js kernels called directly. The systems are tiny
+ * (18 unknowns for two sleeves), so the engine's per-op bookkeeping (scopes,
+ * tensor tracking, kernel look-up) cost far more than the arithmetic; the
+ * kernels themselves, and so every float32 result, are the ones `tf.matMul`,
+ * `tf.sum`, ... run. Every output is disposed by the caller (`free`).
+ */
+class Kernels {
+  readonly #backend = tf.backend();
+  readonly #fns = new Map<string, KernelFn>();
+
+  #fn(name: string): KernelFn {
+    let fn = this.#fns.get(name);
+    if (!fn) {
+      const config = tf.getKernel(name, tf.getBackend());
+      if (!config) throw new Error(`TensorFlow.js backend ${tf.getBackend()} has no kernel ${name}`);
+      fn = config.kernelFunc as unknown as KernelFn;
+      this.#fns.set(name, fn);
     }
-    return x;
-  });
+    return fn;
+  }
+
+  run(name: string, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo {
+    return this.#fn(name)({ inputs, backend: this.#backend, attrs }) as TensorInfo;
+  }
+
+  write(values: Float32Array, shape: number[]): TensorInfo {
+    return { dataId: this.#backend.write(values, shape, 'float32'), shape, dtype: 'float32' };
+  }
+
+  read(t: TensorInfo): Float32Array {
+    return this.#backend.readSync(t.dataId) as Float32Array;
+  }
+
+  free(...ts: TensorInfo[]): void {
+    for (const t of ts) this.#backend.disposeData(t.dataId);
+  }
+
+  add = (a: TensorInfo, b: TensorInfo) => this.run(tf.Add, { a, b });
+  sub = (a: TensorInfo, b: TensorInfo) => this.run(tf.Sub, { a, b });
+  mul = (a: TensorInfo, b: TensorInfo) => this.run(tf.Multiply, { a, b });
+  div = (a: TensorInfo, b: TensorInfo) => this.run(tf.RealDiv, { a, b });
+  /** Sum over axis 1, kept: [W, m, 1] to [W, 1, 1]. */
+  sum1 = (x: TensorInfo) => this.run(tf.Sum, { x }, { axis: 1, keepDims: true });
+  matMul = (a: TensorInfo, b: TensorInfo) =>
+    this.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+}
+
+/**
+ * float32 conjugate gradients on a batch: A [W, m, m], r [W, m, 1]; returns x [W, m, 1]
+ * (the caller frees it). Every temporary is freed as soon as it is consumed.
+ */
+function cgFloat32(K: Kernels, A: TensorInfo, r: TensorInfo, iterations: number): TensorInfo {
+  // A converged system has rr = pAp = 0: the tiny term makes its steps 0 instead of NaN.
+  const tiny = K.write(Float32Array.of(1e-30), []);
+  const zero = K.write(Float32Array.of(0), []);
+  let x = K.run(tf.ZerosLike, { x: r });
+  let res = r;
+  // p starts as a copy, not r itself: the wasm backend's batched matMul caches by tensor id.
+  let p = K.add(r, zero);
+  let t = K.mul(res, res);
+  let rr = K.sum1(t);
+  K.free(t, zero);
+  for (let k = 0; k < iterations; k++) {
+    const Ap = K.matMul(A, p);
+    t = K.mul(p, Ap);
+    const pAp = K.sum1(t);
+    const den = K.add(pAp, tiny);
+    const alpha = K.div(rr, den);
+    K.free(t, pAp, den);
+    t = K.mul(alpha, p);
+    const xNew = K.add(x, t);
+    K.free(t, x);
+    x = xNew;
+    t = K.mul(alpha, Ap);
+    const resNew = K.sub(res, t);
+    K.free(t, alpha, Ap);
+    if (res !== r) K.free(res);
+    res = resNew;
+    t = K.mul(res, res);
+    const rrNew = K.sum1(t);
+    K.free(t);
+    const rrTiny = K.add(rr, tiny);
+    const beta = K.div(rrNew, rrTiny);
+    t = K.mul(beta, p);
+    const pNew = K.add(res, t);
+    K.free(rrTiny, beta, t, p, rr);
+    p = pNew;
+    rr = rrNew;
+  }
+  K.free(tiny, p, rr);
+  if (res !== r) K.free(res);
+  return x;
 }
 
 /** Solve every system of the batch to float64 accuracy (backend must be ready: see `tfReady`). */
@@ -58,13 +133,14 @@ export function solveSpdBatchMixed(batch: SpdBatch, opts: SolveOptions = {}): Fl
   const iterations = opts.cgIterations ?? m + 2;
   const x = new Float64Array(count * m);
   if (count === 0) return x;
+  const K = new Kernels();
   // Pad a single system to two: batched matMul with batch size 1 is where the wasm backend's
   // tensor-id cache returns wrong numbers (tfjs 4.22).
   const W = count === 1 ? 2 : count;
   const A32 = new Float32Array(W * m * m);
-  A32.set(Float32Array.from(batch.A));
+  A32.set(batch.A);
   for (let k = count; k < W; k++) for (let i = 0; i < m; i++) A32[k * m * m + i * m + i] = 1;
-  const A = tf.tensor3d(A32, [W, m, m]);
+  const A = K.write(A32, [W, m, m]);
   const r = new Float64Array(count * m);
   const scaled = new Float32Array(W * m);
   const norms = new Float64Array(count);
@@ -84,15 +160,14 @@ export function solveSpdBatchMixed(batch: SpdBatch, opts: SolveOptions = {}): Fl
         norms[k] = Math.sqrt(nrm);
         for (let i = 0; i < m; i++) scaled[o + i] = norms[k] > 0 ? r[o + i] / norms[k] : 0;
       }
-      const rhs = tf.tensor3d(scaled, [W, m, 1]);
-      const d = cgFloat32(A, rhs, iterations);
-      const d32 = d.dataSync();
-      rhs.dispose();
-      d.dispose();
+      const rhs = K.write(scaled, [W, m, 1]);
+      const d = cgFloat32(K, A, rhs, iterations);
+      const d32 = K.read(d);
+      K.free(rhs, d);
       for (let k = 0; k < count; k++) for (let i = 0; i < m; i++) x[k * m + i] += d32[k * m + i] * norms[k];
     }
   } finally {
-    A.dispose();
+    K.free(A);
   }
   return x;
 }

@@ -37,6 +37,39 @@ describe('float64 solvers', () => {
     for (const [i, v] of x.entries()) expect(v).toBeCloseTo(ref[i], 13);
   });
 
+  it('gives the bits of the textbook Cholesky solve (one subtraction at a time, k in order)', () => {
+    const textbook = (A: Float64Array, b: Float64Array, m: number) => {
+      const L = new Float64Array(m * m);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j <= i; j++) {
+          let s = A[i * m + j];
+          for (let k = 0; k < j; k++) s -= L[i * m + k] * L[j * m + k];
+          L[i * m + j] = i === j ? Math.sqrt(s) : s / L[j * m + j];
+        }
+      // Forward then back substitution, one subtraction at a time in k order.
+      const y = new Float64Array(m);
+      for (let i = 0; i < m; i++)
+        y[i] = L.subarray(i * m, i * m + i).reduce((s, l, k) => s - l * y[k], b[i]) / L[i * m + i];
+      const x = new Float64Array(m);
+      for (let i = m - 1; i >= 0; i--)
+        x[i] = x.subarray(i + 1).reduce((s, v, d) => s - L[(i + 1 + d) * m + i] * v, y[i]) / L[i * m + i];
+      return x;
+    };
+    for (let m = 1; m <= 40; m++) {
+      const r = rand(100 + m);
+      const G = Float64Array.from({ length: m * m }, () => r() - 0.5);
+      const A = new Float64Array(m * m);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < m; j++) {
+          let v = i === j ? 0.5 : 0;
+          for (let l = 0; l < m; l++) v += G[l * m + i] * G[l * m + j];
+          A[i * m + j] = v;
+        }
+      const b = Float64Array.from({ length: m }, () => r() - 0.5);
+      expect(Array.from(solveSpd(A, b, m)), `m = ${m}`).toEqual(Array.from(textbook(A, b, m)));
+    }
+  });
+
   it('standardises with the population std and gives a constant column scale 1', () => {
     const X = Float64Array.from([1, 5, 2, 5, 3, 5]);
     const { mean, scale } = standardiser(X, 3, 2);

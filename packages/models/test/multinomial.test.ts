@@ -6,6 +6,7 @@ import {
   multinomialExact,
   multinomialFit,
   multinomialPredictBatch,
+  multinomialPredict,
   multinomialPredictBatchExact,
   useTfBackend,
 } from '../src/index.js';
@@ -169,6 +170,43 @@ describe('multinomialExact (float64 Newton)', () => {
   it('rejects labels outside [0, K)', () => {
     const { X, y } = labelled(7, 24, 17, 3);
     expect(() => multinomialExact(X, 24, 17, y, 2, 1, X.subarray(0, 17))).toThrow(RangeError);
+  });
+});
+
+describe('multinomialFit in the span of the training rows (more features than rows)', () => {
+  // Eight-sleeve sizes (77 features, 24-48 rows, 8 classes: 623 unknowns dense), and smaller ones
+  // with rank-deficient rows (repeated rows) and fewer present classes.
+  it.each([
+    [24, 77, 8, 11, false],
+    [20, 40, 5, 13, true],
+    [30, 60, 6, 14, false],
+  ])('zeroes the full gradient and gives the dense fit: n=%i f=%i K=%i', (n, f, K, seed, repeatRows) => {
+    const { X, y, xNew } = labelled(seed, n, f, K);
+    if (repeatRows) X.copyWithin(0, 5 * f, 8 * f); // rows 0-2 = rows 5-7
+    if (repeatRows) y.copyWithin(0, 5, 8);
+    const fit = multinomialFit(X, n, f, y, K, 1, { rowSpace: true });
+    expect(fit.gradientNorm).toBeLessThanOrEqual(1e-13);
+    const { gW, gb } = fullGradient(X, n, f, y, 1, fit);
+    expect(maxAbs(gW)).toBeLessThan(1e-11);
+    expect(maxAbs(gb)).toBeLessThan(1e-11);
+    const dense = multinomialFit(X, n, f, y, K, 1, { rowSpace: false });
+    expect(maxAbs(fit.coef.map((v, u) => v - dense.coef[u]))).toBeLessThan(1e-10);
+    const p = multinomialPredict(fit, xNew, K);
+    const q = multinomialPredict(dense, xNew, K);
+    expect(maxAbs(p.map((v, k) => v - q[k]))).toBeLessThan(1e-12);
+  });
+
+  it('is what multinomialExact uses for large systems, and not for four sleeves', () => {
+    const { X, y, xNew } = labelled(15, 24, 77, 8);
+    const auto = multinomialExact(X, 24, 77, y, 8, 1, xNew);
+    const reduced = multinomialPredict(multinomialFit(X, 24, 77, y, 8, 1, { rowSpace: true }), xNew, 8);
+    expect(Array.from(auto)).toEqual(Array.from(reduced));
+    const four = labelled(16, 24, 37, 4);
+    expect(Array.from(multinomialExact(four.X, 24, 37, four.y, 4, 1, four.xNew))).toEqual(
+      Array.from(
+        multinomialPredict(multinomialFit(four.X, 24, 37, four.y, 4, 1, { rowSpace: false }), four.xNew, 4),
+      ),
+    );
   });
 });
 
