@@ -51,8 +51,6 @@ interface Work {
   readonly k: number;
   /** Sample weight per row (bootstrap count x class weight). */
   readonly w: Float64Array;
-  /** Bootstrap count per row. */
-  readonly count: Int32Array;
   readonly features: Int32Array;
   readonly leftW: Float64Array;
   readonly totalW: Float64Array;
@@ -344,6 +342,45 @@ function grow(
   grow(X, y, wk, mid, to, depth + 1, xNew, lo, tTo, params, maxFeatures, rng);
 }
 
+/**
+ * The bootstrap draws of the first trees of every forest seeded `seed` on n
+ * rows: each tree's per-row counts (tree t at t * n) and its generator after
+ * them. They depend on nothing else and a run fits hundreds of forests with one
+ * seed, so they are drawn once; the generators are cloned, never advanced.
+ */
+interface Bootstraps {
+  /** The forest-level generator, advanced one draw per tree added. */
+  readonly master: SeededRandom;
+  counts: Int32Array;
+  readonly after: SeededRandom[];
+}
+
+/** Bootstraps by `${seed}|${n}`, oldest first; a run uses one seed and a few dozen n. */
+const bootstrapCache = new Map<string, Bootstraps>();
+const BOOTSTRAP_CACHE_SIZE = 64;
+
+function bootstraps(seed: number, n: number, nTrees: number): Bootstraps {
+  const key = `${seed >>> 0}|${n}`;
+  let b = bootstrapCache.get(key);
+  if (!b) {
+    if (bootstrapCache.size >= BOOTSTRAP_CACHE_SIZE)
+      bootstrapCache.delete(bootstrapCache.keys().next().value!);
+    b = { master: new SeededRandom(seed), counts: new Int32Array(0), after: [] };
+    bootstrapCache.set(key, b);
+  }
+  if (b.after.length < nTrees) {
+    const counts = new Int32Array(nTrees * n);
+    counts.set(b.counts);
+    for (let t = b.after.length; t < nTrees; t++) {
+      const rng = new SeededRandom(b.master.nextUint32());
+      for (let i = 0; i < n; i++) counts[t * n + rng.nextInt(n)]++;
+      b.after.push(rng);
+    }
+    b.counts = counts;
+  }
+  return b;
+}
+
 /** The forest written for this job (default engine). */
 export const typedForest: ForestEngine = {
   name: 'typed',
@@ -355,7 +392,6 @@ export const typedForest: ForestEngine = {
       f,
       k,
       w: new Float64Array(n),
-      count: new Int32Array(n),
       features: new Int32Array(f),
       leftW: new Float64Array(k),
       totalW: new Float64Array(k),
@@ -368,22 +404,23 @@ export const typedForest: ForestEngine = {
     const maxFeatures =
       params.maxFeatures === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(f))) : params.maxFeatures;
     const classCount = new Float64Array(k);
-    const master = new SeededRandom(params.seed);
+    const classWeight = new Float64Array(k);
+    const boot = bootstraps(params.seed, n, params.nTrees);
+    const { counts } = boot;
     for (let t = 0; t < params.nTrees; t++) {
-      const rng = new SeededRandom(master.nextUint32());
-      wk.count.fill(0);
-      for (let i = 0; i < n; i++) wk.count[rng.nextInt(n)]++;
+      const rng = boot.after[t].clone();
+      const o = t * n;
       // balanced_subsample: class weights from this tree's bootstrap sample.
       classCount.fill(0);
-      for (let i = 0; i < n; i++) classCount[y[i]] += wk.count[i];
+      for (let i = 0; i < n; i++) classCount[y[i]] += counts[o + i];
       let present = 0;
       for (let c = 0; c < k; c++) if (classCount[c] > 0) present++;
+      for (let c = 0; c < k; c++)
+        classWeight[c] = params.classWeight === 'balanced_subsample' ? n / (present * classCount[c] || 1) : 1;
       let nRows = 0;
       for (let i = 0; i < n; i++) {
-        let cw = 1;
-        if (params.classWeight === 'balanced_subsample') cw = n / (present * classCount[y[i]] || 1);
-        wk.w[i] = wk.count[i] * cw;
-        if (wk.count[i] > 0) wk.ns.rows[nRows++] = i;
+        wk.w[i] = counts[o + i] * classWeight[y[i]];
+        if (counts[o + i] > 0) wk.ns.rows[nRows++] = i;
       }
       for (let i = 0; i < m; i++) wk.targets[i] = i;
       wk.pending = m;

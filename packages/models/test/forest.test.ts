@@ -51,6 +51,36 @@ describe('typed forest = reference forest, bit for bit', () => {
     }
   });
 
+  it('when forests share a seed and a row count (bootstrap draws made once, replayed, extended)', () => {
+    const r = rand(5);
+    const f = 3;
+    // Seed 7 throughout; 9 or 10 rows; tree counts growing and shrinking; new data each time.
+    for (const [n, nTrees] of [
+      [9, 5],
+      [10, 30],
+      [9, 12],
+      [10, 4],
+      [9, 60],
+      [9, 1],
+    ] as const) {
+      const X = Float64Array.from({ length: n * f }, () => Math.floor(r() * 4));
+      const y = Int32Array.from({ length: n }, () => Math.floor(r() * 2));
+      const xNew = Float64Array.from({ length: 2 * f }, () => Math.floor(r() * 4));
+      const params: ForestParams = {
+        nTrees,
+        maxDepth: 3,
+        minSamplesLeaf: 1,
+        maxFeatures: 'sqrt',
+        classWeight: 'balanced_subsample',
+        seed: 7,
+      };
+      expect(
+        bits(typedForest.fitPredictProba(X, n, f, y, 2, xNew, params)),
+        `${n} rows, ${nTrees} trees`,
+      ).toEqual(bits(referenceForest.fitPredictProba(X, n, f, y, 2, xNew, params)));
+    }
+  });
+
   it('on the ml_rf / regime_rf shape: 48 x 17, 220-260 trees, depth 4, one and several new rows', () => {
     const r = rand(77);
     for (const [nTrees, minSamplesLeaf, k] of [
