@@ -142,53 +142,6 @@ function scanClasses(
   return best;
 }
 
-/**
- * scanClasses for two classes with the class sums in locals: the same
- * operations in the same order (0 + a * a is exactly a * a, and adding +0 to
- * a non-negative sum changes nothing), so the same bits.
- */
-function scanTwoClasses(
-  wk: Work,
-  y: Int32Array,
-  m: number,
-  total: number,
-  minLeaf: number,
-  bound: number,
-): number {
-  const { w, totalW } = wk;
-  const { order, vals } = wk.ns;
-  const t0 = totalW[0];
-  const t1 = totalW[1];
-  let best = bound;
-  let l0 = 0;
-  let l1 = 0;
-  let wl = 0;
-  for (let p = 0; p < m - 1; p++) {
-    const r = order[p];
-    const wr0 = w[r];
-    const c = y[r];
-    l0 += c === 0 ? wr0 : 0;
-    l1 += c === 0 ? 0 : wr0;
-    wl += wr0;
-    const v = vals[p];
-    const vNext = vals[p + 1];
-    if (v === vNext || p + 1 < minLeaf || m - p - 1 < minLeaf) continue;
-    const wr = total - wl;
-    const pl0 = l0 / wl;
-    const pr0 = (t0 - l0) / wr;
-    const pl1 = l1 / wl;
-    const pr1 = (t1 - l1) / wr;
-    const gl = pl0 * pl0 + pl1 * pl1;
-    const gr = pr0 * pr0 + pr1 * pr1;
-    const impurity = (wl * (1 - gl) + wr * (1 - gr)) / total;
-    if (impurity < best) {
-      best = impurity;
-      wk.splitThreshold = threshold(v, vNext);
-    }
-  }
-  return best;
-}
-
 /** Midpoint threshold between two consecutive distinct values (v itself if the midpoint rounds up to vNext). */
 function threshold(v: number, vNext: number): number {
   const t = v / 2 + vNext / 2;
@@ -249,10 +202,7 @@ function bestSplit(
     sortNode(X, ns, from, to, feat);
     if (vals[0] === vals[m - 1]) continue; // constant here: draw another
     drawn++;
-    const impurity =
-      k === 2
-        ? scanTwoClasses(wk, y, m, total, minLeaf, bestImpurity)
-        : scanClasses(wk, y, m, total, minLeaf, bestImpurity);
+    const impurity = scanClasses(wk, y, m, total, minLeaf, bestImpurity);
     if (impurity < bestImpurity) {
       bestImpurity = impurity;
       bestFeature = feat;
@@ -261,20 +211,36 @@ function bestSplit(
   }
   if (samples >= SMALL_NODE) markNode(ns, from, to, 0);
   if (bestFeature < 0) return -1;
-  // Partition rows[from, to) in place: <= threshold to the left.
+  wk.splitFeature = bestFeature;
+  wk.splitThreshold = bestThreshold;
+  return partition(X, f, rows, from, to, bestFeature, bestThreshold);
+}
+
+/**
+ * Partition idx[from, to) in place, rows of X (row-major, f columns) with
+ * feature <= threshold first; returns where the others start. The children's
+ * row order (and so their sums) is this swap order's.
+ */
+function partition(
+  X: Float64Array,
+  f: number,
+  idx: Int32Array,
+  from: number,
+  to: number,
+  feature: number,
+  threshold: number,
+): number {
   let lo = from;
   let hi = to - 1;
   while (lo <= hi) {
-    if (X[rows[lo] * f + bestFeature] <= bestThreshold) lo++;
+    if (X[idx[lo] * f + feature] <= threshold) lo++;
     else {
-      const t = rows[lo];
-      rows[lo] = rows[hi];
-      rows[hi] = t;
+      const t = idx[lo];
+      idx[lo] = idx[hi];
+      idx[hi] = t;
       hi--;
     }
   }
-  wk.splitFeature = bestFeature;
-  wk.splitThreshold = bestThreshold;
   return lo;
 }
 
@@ -325,19 +291,7 @@ function grow(
     return;
   }
   // New rows <= threshold go left (their order within a node does not matter).
-  const feature = wk.splitFeature;
-  const threshold = wk.splitThreshold;
-  let lo = tFrom;
-  let hi = tTo - 1;
-  while (lo <= hi) {
-    if (xNew[targets[lo] * f + feature] <= threshold) lo++;
-    else {
-      const t = targets[lo];
-      targets[lo] = targets[hi];
-      targets[hi] = t;
-      hi--;
-    }
-  }
+  const lo = partition(xNew, f, targets, tFrom, tTo, wk.splitFeature, wk.splitThreshold);
   grow(X, y, wk, from, mid, depth + 1, xNew, tFrom, lo, params, maxFeatures, rng);
   grow(X, y, wk, mid, to, depth + 1, xNew, lo, tTo, params, maxFeatures, rng);
 }
