@@ -26,6 +26,16 @@ export class SeededRandom {
     this.#s3 = next();
   }
 
+  /** An independent generator at the same point of the same sequence (to replay draws made once). */
+  clone(): SeededRandom {
+    const c = new SeededRandom(0);
+    c.#s0 = this.#s0;
+    c.#s1 = this.#s1;
+    c.#s2 = this.#s2;
+    c.#s3 = this.#s3;
+    return c;
+  }
+
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
     const s1 = this.#s1;

@@ -1,4 +1,5 @@
 import { SeededRandom } from '@step4/core';
+import { markNode, type NodeSort, presortWindow, SMALL_NODE, sortNode } from './forest-sort.js';
 
 /**
  * A random forest classifier written for small walk-forward windows
@@ -44,29 +45,24 @@ export interface ForestEngine {
 
 /** Reusable buffers for growing trees on one problem size. */
 interface Work {
-  readonly n: number;
+  /** The window presorted, the tree's rows, the node sort buffers. */
+  readonly ns: NodeSort;
   readonly f: number;
   readonly k: number;
   /** Sample weight per row (bootstrap count x class weight). */
   readonly w: Float64Array;
-  /** Bootstrap count per row. */
-  readonly count: Int32Array;
-  /** Rows of the current tree with count > 0, partitioned in place per node. */
-  readonly rows: Int32Array;
-  /** Sort buffer: rows of a node ordered by one feature. */
-  readonly order: Int32Array;
   readonly features: Int32Array;
   readonly leftW: Float64Array;
   readonly totalW: Float64Array;
   /** Leaf class distributions accumulated for the new rows. */
   readonly proba: Float64Array;
-}
-
-interface NodeSplit {
-  feature: number;
-  threshold: number;
-  /** Position in rows[] where the right child starts. */
-  mid: number;
+  /** New rows, partitioned in place as they descend with the node being grown. */
+  readonly targets: Int32Array;
+  /** New rows of the current tree not yet in a leaf. */
+  pending: number;
+  /** The split found by the last successful bestSplit. */
+  splitFeature: number;
+  splitThreshold: number;
 }
 
 function gini(classW: Float64Array, off: number, k: number, total: number): number {
@@ -79,11 +75,88 @@ function gini(classW: Float64Array, off: number, k: number, total: number): numb
   return 1 - s;
 }
 
+/** Draw the next candidate feature without replacement from features[0, remaining). */
+function drawFeature(features: Int32Array, remaining: number, rng: SeededRandom): number {
+  const pick = rng.nextInt(remaining);
+  const feat = features[pick];
+  features[pick] = features[remaining - 1];
+  features[remaining - 1] = feat;
+  return feat;
+}
+
+/** Whether feature `feat` takes one value on rows[from, to) (the sorted first === last of the search). */
+function constantIn(X: Float64Array, wk: Work, from: number, to: number, feat: number): boolean {
+  const { ns, f } = wk;
+  if (ns.presorted[feat] === 0) {
+    // NaN: `>` is no order, so ask the sort the search uses.
+    sortNode(X, ns, from, to, feat);
+    return ns.vals[0] === ns.vals[to - from - 1];
+  }
+  const { rows } = ns;
+  const v = X[rows[from] * f + feat];
+  for (let p = from + 1; p < to; p++) if (X[rows[p] * f + feat] !== v) return false;
+  return true;
+}
+
+/**
+ * Lowest weighted Gini impurity below `bound` over the thresholds between
+ * distinct values of order/vals[0, m) that keep `minLeaf` rows on each side
+ * (the first such threshold wins ties); its threshold in wk.splitThreshold.
+ * Returns `bound` when none is lower.
+ */
+function scanClasses(
+  wk: Work,
+  y: Int32Array,
+  m: number,
+  total: number,
+  minLeaf: number,
+  bound: number,
+): number {
+  const { k, w, leftW, totalW } = wk;
+  const { order, vals } = wk.ns;
+  let best = bound;
+  leftW.fill(0);
+  let wl = 0;
+  for (let p = 0; p < m - 1; p++) {
+    const r = order[p];
+    leftW[y[r]] += w[r];
+    wl += w[r];
+    const v = vals[p];
+    const vNext = vals[p + 1];
+    if (v === vNext || p + 1 < minLeaf || m - p - 1 < minLeaf) continue;
+    const wr = total - wl;
+    let gl = 0;
+    let gr = 0;
+    for (let c = 0; c < k; c++) {
+      const pl = leftW[c] / wl;
+      const pr = (totalW[c] - leftW[c]) / wr;
+      gl += pl * pl;
+      gr += pr * pr;
+    }
+    const impurity = (wl * (1 - gl) + wr * (1 - gr)) / total;
+    if (impurity < best) {
+      best = impurity;
+      wk.splitThreshold = threshold(v, vNext);
+    }
+  }
+  return best;
+}
+
+/** Midpoint threshold between two consecutive distinct values (v itself if the midpoint rounds up to vNext). */
+function threshold(v: number, vNext: number): number {
+  const t = v / 2 + vNext / 2;
+  return t === vNext ? v : t;
+}
+
 /**
  * Best split of rows[from, to) over up to `maxFeatures` features drawn
  * without replacement (features constant in the node do not count, as in
- * scikit-learn), or null when no split keeps `minLeaf` samples on each side
- * and lowers the impurity.
+ * scikit-learn). Returns where the right child starts in rows[] (partitioned
+ * in place, split in wk.splitFeature / wk.splitThreshold), or -1 when no split
+ * keeps `minLeaf` samples on each side and lowers the impurity.
+ * With `search` false the node's children would be leaves no new row reaches:
+ * only the random draws of the search are made (they depend on which features
+ * are constant here, not on the split), and -1 is returned.
  */
 function bestSplit(
   X: Float64Array,
@@ -94,130 +167,172 @@ function bestSplit(
   maxFeatures: number,
   minLeaf: number,
   rng: SeededRandom,
-): NodeSplit | null {
-  const { f, k, w, order, features, leftW, totalW } = wk;
+  search: boolean,
+): number {
+  const { ns, f, k, w, features, totalW } = wk;
+  const { rows, vals } = ns;
   totalW.fill(0);
   let total = 0;
   const samples = to - from;
   for (let p = from; p < to; p++) {
-    const r = wk.rows[p];
+    const r = rows[p];
     totalW[y[r]] += w[r];
     total += w[r];
   }
   const parent = gini(totalW, 0, k, total);
-  if (parent <= 0 || samples < 2 * minLeaf) return null;
-  let best: NodeSplit | null = null;
-  let bestImpurity = parent - 1e-12;
+  if (parent <= 0 || samples < 2 * minLeaf) return -1;
   for (let j = 0; j < f; j++) features[j] = j;
   let drawn = 0;
   let remaining = f;
-  while (remaining > 0 && drawn < maxFeatures) {
-    const pick = rng.nextInt(remaining);
-    const feat = features[pick];
-    features[pick] = features[remaining - 1];
-    features[remaining - 1] = feat;
-    remaining--;
-    // Rows of the node sorted by this feature (insertion sort: nodes hold <= ~48 rows).
-    const m = to - from;
-    for (let p = 0; p < m; p++) {
-      const r = wk.rows[from + p];
-      const v = X[r * f + feat];
-      let q = p - 1;
-      while (q >= 0 && X[order[q] * f + feat] > v) {
-        order[q + 1] = order[q];
-        q--;
-      }
-      order[q + 1] = r;
+  if (!search) {
+    while (remaining > 0 && drawn < maxFeatures) {
+      const feat = drawFeature(features, remaining--, rng);
+      if (!constantIn(X, wk, from, to, feat)) drawn++;
     }
-    if (X[order[0] * f + feat] === X[order[m - 1] * f + feat]) continue; // constant here: draw another
+    return -1;
+  }
+  // Large nodes sort by filtering the presorted window: mark their rows.
+  if (samples >= SMALL_NODE) markNode(ns, from, to, 1);
+  let bestFeature = -1;
+  let bestThreshold = 0;
+  let bestImpurity = parent - 1e-12;
+  const m = samples;
+  while (remaining > 0 && drawn < maxFeatures) {
+    const feat = drawFeature(features, remaining--, rng);
+    sortNode(X, ns, from, to, feat);
+    if (vals[0] === vals[m - 1]) continue; // constant here: draw another
     drawn++;
-    leftW.fill(0);
-    let wl = 0;
-    let nl = 0;
-    for (let p = 0; p < m - 1; p++) {
-      const r = order[p];
-      leftW[y[r]] += w[r];
-      wl += w[r];
-      nl++;
-      const v = X[r * f + feat];
-      const vNext = X[order[p + 1] * f + feat];
-      if (v === vNext) continue;
-      const nr = samples - nl;
-      if (nl < minLeaf || nr < minLeaf) continue;
-      const wr = total - wl;
-      let gl = 0;
-      let gr = 0;
-      for (let c = 0; c < k; c++) {
-        const pl = leftW[c] / wl;
-        const pr = (totalW[c] - leftW[c]) / wr;
-        gl += pl * pl;
-        gr += pr * pr;
-      }
-      const impurity = (wl * (1 - gl) + wr * (1 - gr)) / total;
-      if (impurity < bestImpurity) {
-        bestImpurity = impurity;
-        let threshold = v / 2 + vNext / 2;
-        if (threshold === vNext) threshold = v;
-        best = { feature: feat, threshold, mid: 0 };
-      }
+    const impurity = scanClasses(wk, y, m, total, minLeaf, bestImpurity);
+    if (impurity < bestImpurity) {
+      bestImpurity = impurity;
+      bestFeature = feat;
+      bestThreshold = wk.splitThreshold;
     }
   }
-  if (!best) return null;
-  // Partition rows[from, to) in place: <= threshold to the left.
+  if (samples >= SMALL_NODE) markNode(ns, from, to, 0);
+  if (bestFeature < 0) return -1;
+  wk.splitFeature = bestFeature;
+  wk.splitThreshold = bestThreshold;
+  return partition(X, f, rows, from, to, bestFeature, bestThreshold);
+}
+
+/**
+ * Partition idx[from, to) in place, rows of X (row-major, f columns) with
+ * feature <= threshold first; returns where the others start. The children's
+ * row order (and so their sums) is this swap order's.
+ */
+function partition(
+  X: Float64Array,
+  f: number,
+  idx: Int32Array,
+  from: number,
+  to: number,
+  feature: number,
+  threshold: number,
+): number {
   let lo = from;
   let hi = to - 1;
   while (lo <= hi) {
-    if (X[wk.rows[lo] * f + best.feature] <= best.threshold) lo++;
+    if (X[idx[lo] * f + feature] <= threshold) lo++;
     else {
-      const t = wk.rows[lo];
-      wk.rows[lo] = wk.rows[hi];
-      wk.rows[hi] = t;
+      const t = idx[lo];
+      idx[lo] = idx[hi];
+      idx[hi] = t;
       hi--;
     }
   }
-  best.mid = lo;
-  return best;
+  return lo;
 }
 
-/** Grow one tree and add its leaf distributions for the new rows into proba. */
-function growTree(
+/**
+ * Grow the node rows[from, to) reached by the new rows targets[tFrom, tTo) and
+ * add its leaf distribution to theirs. The new rows descend with the node being
+ * grown, so no tree is stored; once every new row has its leaf, the rest of the
+ * tree is not grown (it could only consume this tree's own random draws).
+ */
+function grow(
   X: Float64Array,
   y: Int32Array,
   wk: Work,
-  nRows: number,
+  from: number,
+  to: number,
+  depth: number,
   xNew: Float64Array,
-  m: number,
+  tFrom: number,
+  tTo: number,
   params: ForestParams,
   maxFeatures: number,
   rng: SeededRandom,
 ): void {
-  const { f, k } = wk;
-  // The new rows descend with the node being grown, so no tree is stored.
-  const grow = (from: number, to: number, depth: number, targets: number[]) => {
-    const split =
-      depth < params.maxDepth ? bestSplit(X, y, wk, from, to, maxFeatures, params.minSamplesLeaf, rng) : null;
-    if (!split) {
-      const dist = wk.totalW;
-      dist.fill(0);
-      let total = 0;
-      for (let p = from; p < to; p++) {
-        const r = wk.rows[p];
-        dist[y[r]] += wk.w[r];
-        total += wk.w[r];
-      }
-      for (const t of targets)
-        for (let c = 0; c < k; c++) wk.proba[t * k + c] += total > 0 ? dist[c] / total : 1 / k;
-      return;
+  if (wk.pending === 0) return;
+  const { f, k, targets } = wk;
+  const { rows } = wk.ns;
+  // Children at maxDepth are leaves: without new rows here only the node's random draws matter.
+  const search = tTo > tFrom || depth + 1 < params.maxDepth;
+  const mid =
+    depth < params.maxDepth
+      ? bestSplit(X, y, wk, from, to, maxFeatures, params.minSamplesLeaf, rng, search)
+      : -1;
+  if (mid < 0) {
+    if (tTo === tFrom) return;
+    const dist = wk.totalW;
+    dist.fill(0);
+    let total = 0;
+    for (let p = from; p < to; p++) {
+      const r = rows[p];
+      dist[y[r]] += wk.w[r];
+      total += wk.w[r];
     }
-    const left: number[] = [];
-    const right: number[] = [];
-    for (const t of targets) (xNew[t * f + split.feature] <= split.threshold ? left : right).push(t);
-    grow(from, split.mid, depth + 1, left);
-    grow(split.mid, to, depth + 1, right);
-  };
-  const all: number[] = [];
-  for (let t = 0; t < m; t++) all.push(t);
-  grow(0, nRows, 0, all);
+    for (let i = tFrom; i < tTo; i++) {
+      const t = targets[i];
+      for (let c = 0; c < k; c++) wk.proba[t * k + c] += total > 0 ? dist[c] / total : 1 / k;
+    }
+    wk.pending -= tTo - tFrom;
+    return;
+  }
+  // New rows <= threshold go left (their order within a node does not matter).
+  const lo = partition(xNew, f, targets, tFrom, tTo, wk.splitFeature, wk.splitThreshold);
+  grow(X, y, wk, from, mid, depth + 1, xNew, tFrom, lo, params, maxFeatures, rng);
+  grow(X, y, wk, mid, to, depth + 1, xNew, lo, tTo, params, maxFeatures, rng);
+}
+
+/**
+ * The bootstrap draws of the first trees of every forest seeded `seed` on n
+ * rows: each tree's per-row counts (tree t at t * n) and its generator after
+ * them. They depend on nothing else and a run fits hundreds of forests with one
+ * seed, so they are drawn once; the generators are cloned, never advanced.
+ */
+interface Bootstraps {
+  /** The forest-level generator, advanced one draw per tree added. */
+  readonly master: SeededRandom;
+  counts: Int32Array;
+  readonly after: SeededRandom[];
+}
+
+/** Bootstraps by `${seed}|${n}`, oldest first; a run uses one seed and a few dozen n. */
+const bootstrapCache = new Map<string, Bootstraps>();
+const BOOTSTRAP_CACHE_SIZE = 64;
+
+function bootstraps(seed: number, n: number, nTrees: number): Bootstraps {
+  const key = `${seed >>> 0}|${n}`;
+  let b = bootstrapCache.get(key);
+  if (!b) {
+    if (bootstrapCache.size >= BOOTSTRAP_CACHE_SIZE)
+      bootstrapCache.delete(bootstrapCache.keys().next().value!);
+    b = { master: new SeededRandom(seed), counts: new Int32Array(0), after: [] };
+    bootstrapCache.set(key, b);
+  }
+  if (b.after.length < nTrees) {
+    const counts = new Int32Array(nTrees * n);
+    counts.set(b.counts);
+    for (let t = b.after.length; t < nTrees; t++) {
+      const rng = new SeededRandom(b.master.nextUint32());
+      for (let i = 0; i < n; i++) counts[t * n + rng.nextInt(n)]++;
+      b.after.push(rng);
+    }
+    b.counts = counts;
+  }
+  return b;
 }
 
 /** The forest written for this job (default engine). */
@@ -227,39 +342,43 @@ export const typedForest: ForestEngine = {
     const m = xNew.length / f;
     const k = nClasses;
     const wk: Work = {
-      n,
+      ns: presortWindow(X, n, f),
       f,
       k,
       w: new Float64Array(n),
-      count: new Int32Array(n),
-      rows: new Int32Array(n),
-      order: new Int32Array(n),
       features: new Int32Array(f),
       leftW: new Float64Array(k),
       totalW: new Float64Array(k),
       proba: new Float64Array(m * k),
+      targets: new Int32Array(m),
+      pending: 0,
+      splitFeature: -1,
+      splitThreshold: 0,
     };
     const maxFeatures =
       params.maxFeatures === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(f))) : params.maxFeatures;
     const classCount = new Float64Array(k);
-    const master = new SeededRandom(params.seed);
+    const classWeight = new Float64Array(k);
+    const boot = bootstraps(params.seed, n, params.nTrees);
+    const { counts } = boot;
     for (let t = 0; t < params.nTrees; t++) {
-      const rng = new SeededRandom(master.nextUint32());
-      wk.count.fill(0);
-      for (let i = 0; i < n; i++) wk.count[rng.nextInt(n)]++;
+      const rng = boot.after[t].clone();
+      const o = t * n;
       // balanced_subsample: class weights from this tree's bootstrap sample.
       classCount.fill(0);
-      for (let i = 0; i < n; i++) classCount[y[i]] += wk.count[i];
+      for (let i = 0; i < n; i++) classCount[y[i]] += counts[o + i];
       let present = 0;
       for (let c = 0; c < k; c++) if (classCount[c] > 0) present++;
+      for (let c = 0; c < k; c++)
+        classWeight[c] = params.classWeight === 'balanced_subsample' ? n / (present * classCount[c] || 1) : 1;
       let nRows = 0;
       for (let i = 0; i < n; i++) {
-        let cw = 1;
-        if (params.classWeight === 'balanced_subsample') cw = n / (present * classCount[y[i]] || 1);
-        wk.w[i] = wk.count[i] * cw;
-        if (wk.count[i] > 0) wk.rows[nRows++] = i;
+        wk.w[i] = counts[o + i] * classWeight[y[i]];
+        if (counts[o + i] > 0) wk.ns.rows[nRows++] = i;
       }
-      growTree(X, y, wk, nRows, xNew, m, params, maxFeatures, rng);
+      for (let i = 0; i < m; i++) wk.targets[i] = i;
+      wk.pending = m;
+      grow(X, y, wk, 0, nRows, 0, xNew, 0, m, params, maxFeatures, rng);
     }
     for (let i = 0; i < wk.proba.length; i++) wk.proba[i] /= params.nTrees;
     return wk.proba;
