@@ -8,7 +8,7 @@ import {
   standardiser,
 } from './exact.js';
 import { tfReady } from './tf-backend.js';
-import { sameBits } from './newton.js';
+import { FULL_STEP_DECREMENT, newtonDecrement, sameBits } from './newton.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
 /**
@@ -179,11 +179,19 @@ export async function logisticPredictBatch(
     const gs = pick(g, m);
     const step = solveSpdBatchMixed({ count: still.length, size: m, A: pick(A, m * m), b: gs });
     const moved = still.filter((w, j) => {
-      // Newton step with backtracking: never accept a step that raises the loss.
+      // Newton step with backtracking: never accept a step that raises the loss; the full
+      // step once the decrement is negligible (the multinomial fit's rule).
       const d = step.subarray(j * m, (j + 1) * m);
+      const trial = new Float64Array(m);
+      if (newtonDecrement(gs.subarray(j * m, (j + 1) * m), d, m) <= FULL_STEP_DECREMENT) {
+        for (let a = 0; a < m; a++) trial[a] = w.beta[a] - d[a];
+        w.loss = Number.NaN;
+        const same = sameBits(w.beta, trial);
+        w.beta.set(trial);
+        return !same;
+      }
       // The loss at beta is the last trial's (same bits), computed once.
       const before = Number.isNaN(w.loss) ? logisticLoss(w.Z, w.n, f, w.y, w.sw, C, w.beta) : w.loss;
-      const trial = new Float64Array(m);
       let t = 1;
       for (let half = 0; half < 30; half++, t /= 2) {
         for (let a = 0; a < m; a++) trial[a] = w.beta[a] - t * d[a];

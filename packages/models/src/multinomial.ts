@@ -1,6 +1,6 @@
 import type { WindowBatch } from './batch.js';
 import { solveSpd, standardise, standardiser } from './exact.js';
-import { mirrorLowerAndNorm } from './newton.js';
+import { FULL_STEP_DECREMENT, mirrorLowerAndNorm, newtonDecrement } from './newton.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
@@ -199,10 +199,6 @@ function multinomialGradientHessian(
 /** Newton iterations at most (the fits here converge in ~10). */
 const MAX_NEWTON = 100;
 
-/** Below this Newton decrement g'H^{-1}g the full step is taken (quadratic convergence region; loss
- * differences there are rounding noise, so comparing losses would only stall the iteration). */
-const FULL_STEP_DECREMENT = 1e-12;
-
 /**
  * One damped Newton update of beta in place: beta - t * step with t = 1, 1/2,
  * ... the first that does not raise the loss (the full step once the Newton
@@ -222,10 +218,8 @@ function newtonUpdate(
   step: Float64Array,
 ): void {
   const m = beta.length;
-  let decrement = 0;
-  for (let a = 0; a < m; a++) decrement += grad[a] * step[a];
   const trial = new Float64Array(m);
-  if (decrement <= FULL_STEP_DECREMENT) {
+  if (newtonDecrement(grad, step, m) <= FULL_STEP_DECREMENT) {
     for (let a = 0; a < m; a++) beta[a] -= step[a];
     return;
   }

@@ -16,3 +16,19 @@ export function sameBits(a: Float64Array, b: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
 }
+
+/**
+ * Below this Newton decrement g'H^{-1}g a damped Newton update takes the full
+ * step: that is the quadratic convergence region, where loss differences are
+ * rounding noise, so comparing losses would only stall the iteration (every
+ * halving refused, the iterate creeping by the last one until the cap). One
+ * rule for the two-class and the multinomial logistic fits.
+ */
+export const FULL_STEP_DECREMENT = 1e-12;
+
+/** The Newton decrement g'd of a step d solving H d = g (the first m entries). */
+export function newtonDecrement(grad: Float64Array, step: Float64Array, m: number): number {
+  let decrement = 0;
+  for (let a = 0; a < m; a++) decrement += grad[a] * step[a];
+  return decrement;
+}
