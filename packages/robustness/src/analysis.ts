@@ -1,4 +1,5 @@
 import {
+  type CandidateMetrics,
   type EvaluatedCandidate,
   type ObjectiveName,
   type PerfMetrics,
@@ -6,7 +7,7 @@ import {
   trainLength,
 } from '@step4/core';
 import type { BlockBootstrapOptions } from './bootstrap.js';
-import { type HonestRun, honestRun, windowMetricsTable } from './honest.js';
+import { type HonestRun, candidateWindowMetrics, honestRun, windowMetricsTable } from './honest.js';
 import { objectivePbo, objectivePboSensitivity } from './objective-pbo.js';
 import type { PboNotComputed, PboOutcome, PboResult } from './pbo.js';
 import { type DeflatedSharpe, deflatedSharpeRatio, returnMoments } from './sharpe.js';
@@ -79,6 +80,46 @@ export interface OverfittingOptions {
   readonly riskFree?: { readonly monthly: Float64Array; readonly description: RiskFreeDescription };
   /** Bootstrap replications of the SPA test and StepM (default 10 000; 0 skips them). */
   readonly spaReplications?: number;
+  /**
+   * The per-candidate part, already computed (`overfittingCandidateInputs`
+   * with these options, e.g. in the worker that simulated the candidate), by
+   * candidate name. Candidates missing here are computed; the result is the same.
+   */
+  readonly perCandidate?: ReadonlyMap<string, CandidateOverfittingInputs>;
+}
+
+/**
+ * What the overfitting analysis needs from one candidate alone: its
+ * selection-honest window metrics at every test month (the bootstrap p10 of
+ * each window is most of the analysis' work). Plain objects and numbers, so
+ * it survives a structured clone (a worker's message).
+ */
+export interface CandidateOverfittingInputs {
+  readonly candidate: string;
+  /** Path months before the first test month. */
+  readonly firstTest: number;
+  /** `windowMetrics` of the first firstTest + j path months, for each test month j. */
+  readonly windows: readonly CandidateMetrics[];
+}
+
+/**
+ * The per-candidate part of `analyseOverfitting`, for one candidate that ran
+ * (undefined when it has no path). Give the results back through
+ * `OverfittingOptions.perCandidate`, with the same split, start capital and
+ * bootstrap options.
+ */
+export function overfittingCandidateInputs(
+  c: EvaluatedCandidate,
+  opts: Pick<OverfittingOptions, 'split' | 'startCapital' | 'bootstrap'>,
+): CandidateOverfittingInputs | undefined {
+  if (!c.path) return undefined;
+  const firstTest = trainLength(c.path, opts.split);
+  const count = c.path.monthEnds.length - firstTest;
+  return {
+    candidate: c.config.name,
+    firstTest,
+    windows: candidateWindowMetrics(c, firstTest, count, opts.startCapital, opts.bootstrap),
+  };
 }
 
 /** What ranks the candidates in the CSCV splits (README, "How much to believe"). */
@@ -186,7 +227,14 @@ export function analyseOverfitting(
     from: firstTest,
     known: first?.computed ? { blocks: first.blocks, pbo: pboTest } : undefined,
   });
-  const table = windowMetricsTable(ok, opts.split, opts.startCapital, opts.bootstrap);
+  const given = opts.perCandidate;
+  const table = windowMetricsTable(
+    ok,
+    opts.split,
+    opts.startCapital,
+    opts.bootstrap,
+    given ? (c) => given.get(c.config.name) : undefined,
+  );
   const perObjective: Partial<Record<ObjectiveName, ObjectiveAnalysis>> = {};
   for (const { objective, ddCap } of opts.objectives) {
     perObjective[objective] = {
