@@ -11,7 +11,7 @@ import { type HonestRun, candidateWindowMetrics, honestRun, windowMetricsTable }
 import { objectivePbo, objectivePboSensitivity } from './objective-pbo.js';
 import type { PboNotComputed, PboOutcome, PboResult } from './pbo.js';
 import { type DeflatedSharpe, deflatedSharpeRatio, returnMoments } from './sharpe.js';
-import { type SpaResult, stepM, superiorPredictiveAbility } from './spa.js';
+import { type SpaResult, spaTests } from './spa.js';
 import { type TrackRecordStatistics, trackRecordStatistics } from './track-record.js';
 import { type TrialCount, distinctPaths, effectiveNumberOfTrials } from './trials.js';
 
@@ -271,11 +271,18 @@ function spaAnalysis(
   // Non-studentized, as arch 8.0.0 computes it whatever its flag says: at a few dozen months the
   // studentized statistic's variance estimate is noisy and it rejects twice as often as it should
   // (9.8% at 5% on 120-month noise universes); its p-values are reported beside.
-  const opts = { meanBlock: bootstrap.blockMonths, reps, seed: bootstrap.seed, studentize: false };
-  const result = superiorPredictiveAbility(models, benchmark, opts);
-  const studentized = superiorPredictiveAbility(models, benchmark, { ...opts, studentize: true });
   const alpha = 0.1;
-  const superior = stepM(models, benchmark, { ...opts, alpha });
+  // One bootstrap for the three: the same draws as separate calls with these options.
+  const tests = spaTests(models, benchmark, {
+    meanBlock: bootstrap.blockMonths,
+    reps,
+    seed: bootstrap.seed,
+    studentize: false,
+    stepMAlpha: alpha,
+  });
+  const result = tests.unstudentized;
+  const studentized = tests.studentized;
+  const superior = tests.stepM;
   return {
     ...result,
     benchmark: 'equal weight of the sleeves, rebalanced monthly, no costs',
