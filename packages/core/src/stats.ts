@@ -44,7 +44,7 @@ export function percentile(x: ArrayLike<number>, q: number): number {
   const hi = Math.min(lo + 1, n - 1);
   const frac = pos - lo;
   let hasNaN = false;
-  for (let i = 0; i < n; i++) if (a[i] !== a[i]) hasNaN = true;
+  for (let i = 0; i < n; i++) if (Number.isNaN(a[i])) hasNaN = true;
   // NaN sorts last and compares false: only a real sort places it.
   if (hasNaN || !(lo >= 0 && lo < n)) a.sort();
   else {
@@ -78,7 +78,7 @@ function selectInPlace(a: Float64Array, k: number): number {
     const x0 = a[l];
     const x1 = a[m];
     const x2 = a[r];
-    const x = x0 < x1 ? (x1 < x2 ? x1 : x0 < x2 ? x2 : x0) : x0 < x2 ? x0 : x1 < x2 ? x2 : x1;
+    const x = Math.max(Math.min(x0, x1), Math.min(Math.max(x0, x1), x2)); // median of three
     let i = l;
     let j = r;
     do {

@@ -7,13 +7,13 @@ import {
   trainLength,
 } from '@step4/core';
 import type { BlockBootstrapOptions } from './bootstrap.js';
-import { type HonestRun, candidateWindowMetrics, honestRun, windowMetricsTable } from './honest.js';
+import { candidateWindowMetrics, type HonestRun, honestRun, windowMetricsTable } from './honest.js';
 import { objectivePbo, objectivePboSensitivity } from './objective-pbo.js';
 import type { PboNotComputed, PboOutcome, PboResult } from './pbo.js';
 import { type DeflatedSharpe, deflatedSharpeRatio, returnMoments } from './sharpe.js';
 import { type SpaResult, spaTests } from './spa.js';
 import { type TrackRecordStatistics, trackRecordStatistics } from './track-record.js';
-import { type TrialCount, distinctPaths, effectiveNumberOfTrials } from './trials.js';
+import { distinctPaths, effectiveNumberOfTrials, type TrialCount } from './trials.js';
 
 /** Everything the overfitting analysis of a run-all reports, per objective and per candidate. */
 export interface OverfittingAnalysis {
@@ -95,6 +95,7 @@ export interface OverfittingOptions {
  * it survives a structured clone (a worker's message).
  */
 export interface CandidateOverfittingInputs {
+  /** The candidate's name. */
   readonly candidate: string;
   /** Path months before the first test month. */
   readonly firstTest: number;

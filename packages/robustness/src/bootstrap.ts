@@ -1,4 +1,4 @@
-import { type BootstrapTail, SeededRandom, percentile, streamSeed } from '@step4/core';
+import { type BootstrapTail, percentile, SeededRandom, streamSeed } from '@step4/core';
 
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */
@@ -76,7 +76,15 @@ export function blockBootstrapAvgMonthlyPnl(
     }
     return out;
   }
-  circularBootstrapInto(returns, n, startCapital, opts.blockMonths, new DrawStream(opts.seed), out, new Float64Array(n));
+  circularBootstrapInto(
+    returns,
+    n,
+    startCapital,
+    opts.blockMonths,
+    new DrawStream(opts.seed),
+    out,
+    new Float64Array(n),
+  );
   return out;
 }
 

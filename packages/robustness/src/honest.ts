@@ -1,13 +1,13 @@
 import {
   type CandidateMetrics,
   type EvaluatedCandidate,
-  type ObjectiveName,
-  type PerfMetrics,
-  type Split,
   failedGates,
   mean,
+  type ObjectiveName,
   objectiveScore,
+  type PerfMetrics,
   perf,
+  type Split,
   std,
   trainLength,
 } from '@step4/core';
@@ -137,9 +137,11 @@ export function candidateWindowMetrics(
 
 /** Window metrics of every candidate at every test month: metrics[test month][candidate]. */
 export interface WindowMetricsTable {
-  readonly firstTest: number;
-  readonly months: readonly string[];
-  readonly metrics: CandidateMetrics[][];
+  /** Path months before the first test month. */
+  firstTest: number;
+  /** The test months' ends. */
+  months: readonly string[];
+  metrics: CandidateMetrics[][];
 }
 
 /**
@@ -153,7 +155,9 @@ export function windowMetricsTable(
   split: Split,
   startCapital: number,
   bootstrap: BlockBootstrapOptions,
-  given?: (c: EvaluatedCandidate) => { readonly firstTest: number; readonly windows: readonly CandidateMetrics[] } | undefined,
+  given?: (
+    c: EvaluatedCandidate,
+  ) => { readonly firstTest: number; readonly windows: readonly CandidateMetrics[] } | undefined,
 ): WindowMetricsTable {
   const ok = candidates.filter((c) => c.path);
   if (ok.length === 0) return { firstTest: 0, months: [], metrics: [] };

@@ -1,12 +1,12 @@
 import {
   type CandidateMetrics,
   type ObjectiveName,
-  type PerfMetrics,
-  type WalkForwardPath,
   objectiveScore,
+  type PerfMetrics,
   perf,
+  type WalkForwardPath,
 } from '@step4/core';
-import { type PboOutcome, type SplitScorer, cscv, pboBlocks, PBO_MIN_BLOCK_MONTHS } from './pbo.js';
+import { cscv, PBO_MIN_BLOCK_MONTHS, type PboOutcome, pboBlocks, type SplitScorer } from './pbo.js';
 
 /**
  * PBO of each objective's own selection: CSCV (./pbo.ts) where each half of

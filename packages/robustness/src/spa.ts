@@ -395,7 +395,11 @@ export function spaTests(
   return {
     unstudentized: spaResult(plain, opts, false),
     studentized: spaResult(student, opts, true),
-    stepM: stepMResult(stepMStudentize ? student : plain, { ...opts, alpha: opts.stepMAlpha }, stepMStudentize),
+    stepM: stepMResult(
+      stepMStudentize ? student : plain,
+      { ...opts, alpha: opts.stepMAlpha },
+      stepMStudentize,
+    ),
   };
 }
 
