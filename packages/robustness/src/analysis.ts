@@ -1,4 +1,5 @@
 import {
+  type CandidateMetrics,
   type EvaluatedCandidate,
   type ObjectiveName,
   type PerfMetrics,
@@ -6,13 +7,13 @@ import {
   trainLength,
 } from '@step4/core';
 import type { BlockBootstrapOptions } from './bootstrap.js';
-import { type HonestRun, honestRun, windowMetricsTable } from './honest.js';
+import { candidateWindowMetrics, type HonestRun, honestRun, windowMetricsTable } from './honest.js';
 import { objectivePbo, objectivePboSensitivity } from './objective-pbo.js';
 import type { PboNotComputed, PboOutcome, PboResult } from './pbo.js';
 import { type DeflatedSharpe, deflatedSharpeRatio, returnMoments } from './sharpe.js';
-import { type SpaResult, stepM, superiorPredictiveAbility } from './spa.js';
+import { type SpaResult, spaTests } from './spa.js';
 import { type TrackRecordStatistics, trackRecordStatistics } from './track-record.js';
-import { type TrialCount, distinctPaths, effectiveNumberOfTrials } from './trials.js';
+import { distinctPaths, effectiveNumberOfTrials, type TrialCount } from './trials.js';
 
 /** Everything the overfitting analysis of a run-all reports, per objective and per candidate. */
 export interface OverfittingAnalysis {
@@ -79,6 +80,47 @@ export interface OverfittingOptions {
   readonly riskFree?: { readonly monthly: Float64Array; readonly description: RiskFreeDescription };
   /** Bootstrap replications of the SPA test and StepM (default 10 000; 0 skips them). */
   readonly spaReplications?: number;
+  /**
+   * The per-candidate part, already computed (`overfittingCandidateInputs`
+   * with these options, e.g. in the worker that simulated the candidate), by
+   * candidate name. Candidates missing here are computed; the result is the same.
+   */
+  readonly perCandidate?: ReadonlyMap<string, CandidateOverfittingInputs>;
+}
+
+/**
+ * What the overfitting analysis needs from one candidate alone: its
+ * selection-honest window metrics at every test month (the bootstrap p10 of
+ * each window is most of the analysis' work). Plain objects and numbers, so
+ * it survives a structured clone (a worker's message).
+ */
+export interface CandidateOverfittingInputs {
+  /** The candidate's name. */
+  readonly candidate: string;
+  /** Path months before the first test month. */
+  readonly firstTest: number;
+  /** `windowMetrics` of the first firstTest + j path months, for each test month j. */
+  readonly windows: readonly CandidateMetrics[];
+}
+
+/**
+ * The per-candidate part of `analyseOverfitting`, for one candidate that ran
+ * (undefined when it has no path). Give the results back through
+ * `OverfittingOptions.perCandidate`, with the same split, start capital and
+ * bootstrap options.
+ */
+export function overfittingCandidateInputs(
+  c: EvaluatedCandidate,
+  opts: Pick<OverfittingOptions, 'split' | 'startCapital' | 'bootstrap'>,
+): CandidateOverfittingInputs | undefined {
+  if (!c.path) return undefined;
+  const firstTest = trainLength(c.path, opts.split);
+  const count = c.path.monthEnds.length - firstTest;
+  return {
+    candidate: c.config.name,
+    firstTest,
+    windows: candidateWindowMetrics(c, firstTest, count, opts.startCapital, opts.bootstrap),
+  };
 }
 
 /** What ranks the candidates in the CSCV splits (README, "How much to believe"). */
@@ -186,7 +228,14 @@ export function analyseOverfitting(
     from: firstTest,
     known: first?.computed ? { blocks: first.blocks, pbo: pboTest } : undefined,
   });
-  const table = windowMetricsTable(ok, opts.split, opts.startCapital, opts.bootstrap);
+  const given = opts.perCandidate;
+  const table = windowMetricsTable(
+    ok,
+    opts.split,
+    opts.startCapital,
+    opts.bootstrap,
+    given ? (c) => given.get(c.config.name) : undefined,
+  );
   const perObjective: Partial<Record<ObjectiveName, ObjectiveAnalysis>> = {};
   for (const { objective, ddCap } of opts.objectives) {
     perObjective[objective] = {
@@ -223,11 +272,18 @@ function spaAnalysis(
   // Non-studentized, as arch 8.0.0 computes it whatever its flag says: at a few dozen months the
   // studentized statistic's variance estimate is noisy and it rejects twice as often as it should
   // (9.8% at 5% on 120-month noise universes); its p-values are reported beside.
-  const opts = { meanBlock: bootstrap.blockMonths, reps, seed: bootstrap.seed, studentize: false };
-  const result = superiorPredictiveAbility(models, benchmark, opts);
-  const studentized = superiorPredictiveAbility(models, benchmark, { ...opts, studentize: true });
   const alpha = 0.1;
-  const superior = stepM(models, benchmark, { ...opts, alpha });
+  // One bootstrap for the three: the same draws as separate calls with these options.
+  const tests = spaTests(models, benchmark, {
+    meanBlock: bootstrap.blockMonths,
+    reps,
+    seed: bootstrap.seed,
+    studentize: false,
+    stepMAlpha: alpha,
+  });
+  const result = tests.unstudentized;
+  const studentized = tests.studentized;
+  const superior = tests.stepM;
   return {
     ...result,
     benchmark: 'equal weight of the sleeves, rebalanced monthly, no costs',

@@ -1,4 +1,4 @@
-import { type BootstrapTail, SeededRandom, percentile, streamSeed } from '@step4/core';
+import { type BootstrapTail, percentile, SeededRandom, streamSeed } from '@step4/core';
 
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */
@@ -65,8 +65,8 @@ export function blockBootstrapAvgMonthlyPnl(
   const n = returns.length;
   const out = new Float64Array(Math.max(0, opts.samples));
   if (n === 0) return out;
-  const rng = new SeededRandom(opts.seed);
   if (opts.method === 'stationary') {
+    const rng = new SeededRandom(opts.seed);
     const idx = new Int32Array(n);
     for (let s = 0; s < out.length; s++) {
       stationaryIndices(n, opts.blockMonths, rng, idx);
@@ -76,28 +76,140 @@ export function blockBootstrapAvgMonthlyPnl(
     }
     return out;
   }
-  const L = Math.max(1, Math.floor(opts.blockMonths));
+  circularBootstrapInto(
+    returns,
+    n,
+    startCapital,
+    opts.blockMonths,
+    new DrawStream(opts.seed),
+    out,
+    new Float64Array(n),
+  );
+  return out;
+}
+
+/**
+ * The raw 32-bit draws of one seed, generated once and kept: bootstraps that
+ * start from the same seed (one candidate's windows) read the same sequence
+ * and only map it differently (`nextInt(n)` depends on n).
+ */
+class DrawStream {
+  readonly #rng: SeededRandom;
+  #draws = new Uint32Array(0);
+  #length = 0;
+
+  constructor(seed: number) {
+    this.#rng = new SeededRandom(seed);
+  }
+
+  /** The first `count` draws (or more). */
+  upTo(count: number): Uint32Array {
+    if (count > this.#length) {
+      const grown = new Uint32Array(Math.max(count, 2 * this.#length));
+      grown.set(this.#draws.subarray(0, this.#length));
+      for (let i = this.#length; i < grown.length; i++) grown[i] = this.#rng.nextUint32();
+      this.#draws = grown;
+      this.#length = grown.length;
+    }
+    return this.#draws;
+  }
+}
+
+/**
+ * The circular block bootstrap of returns[0, n) into `out` (one sample per
+ * slot), reading the uniform block starts from `stream` exactly as
+ * `SeededRandom.nextInt(n)` does (rejection above the largest multiple of
+ * n), so the samples are those of circularBlockIndices on a fresh generator.
+ * `blockProduct` is scratch of length >= n.
+ */
+function circularBootstrapInto(
+  returns: Float64Array,
+  n: number,
+  startCapital: number,
+  blockMonths: number,
+  stream: DrawStream,
+  out: Float64Array,
+  blockProduct: Float64Array,
+): void {
+  const L = Math.max(1, Math.floor(blockMonths));
   // Product of the L months starting at each s, wrapping around (circular blocks).
-  const blockProduct = new Float64Array(n);
   for (let s = 0; s < n; s++) {
     let g = 1;
     for (let j = 0; j < L; j++) g *= 1 + returns[(s + j) % n];
     blockProduct[s] = g;
   }
+  // Per sample: the full blocks, then the last block cut at n (rest months), one draw each.
+  const full = Math.floor(n / L);
+  const rest = n - full * L;
+  const perSample = full + (rest > 0 ? 1 : 0);
+  const limit = 0x100000000 - (0x100000000 % n);
+  const inv = 1 / n;
+  let draws = stream.upTo(out.length * perSample + 16);
+  let pos = 0;
   for (let s = 0; s < out.length; s++) {
+    // Rejections are rare (probability n / 2^32 per draw); each one asks for more draws first.
+    if (pos + perSample > draws.length) draws = stream.upTo(pos + perSample + 16);
     let g = 1;
-    let k = 0;
-    // Same draws as circularBlockIndices: one uniform start per block, the last block cut at n.
-    while (k < n) {
-      const start = rng.nextInt(n);
-      const len = Math.min(L, n - k);
-      if (len === L) g *= blockProduct[start];
-      else for (let j = 0; j < len; j++) g *= 1 + returns[(start + j) % n];
-      k += len;
+    for (let b = 0; b < full; b++) {
+      let x = draws[pos++];
+      while (x >= limit) {
+        draws = stream.upTo(pos + perSample + 1);
+        x = draws[pos++];
+      }
+      g *= blockProduct[modulo(x, n, inv)];
+    }
+    if (rest > 0) {
+      let x = draws[pos++];
+      while (x >= limit) {
+        draws = stream.upTo(pos + 1);
+        x = draws[pos++];
+      }
+      const start = modulo(x, n, inv);
+      for (let j = 0; j < rest; j++) g *= 1 + returns[(start + j) % n];
     }
     out[s] = (startCapital * (g - 1)) / n;
   }
-  return out;
+}
+
+/**
+ * x % n for integers 0 <= x < 2^32, 1 <= n, without a floating-point
+ * remainder (slow in V8 for x >= 2^31): the quotient from the reciprocal is
+ * off by at most one, and x - q n is exact, so one correction makes it exact.
+ */
+function modulo(x: number, n: number, inv: number): number {
+  const r = x - Math.floor(x * inv) * n;
+  return (r >= n ? r - n : r < 0 ? r + n : r) | 0;
+}
+
+/**
+ * The p10 of the bootstrapped average monthly pnl (`bootstrapP10AvgMonthlyPnl`)
+ * of every leading window returns[0, k) for k in `windows`, all with the same
+ * options (seed included): the same numbers as one call per window, with the
+ * random draws generated once and the buffers reused.
+ */
+export function windowsBootstrapP10AvgMonthlyPnl(
+  returns: Float64Array,
+  startCapital: number,
+  opts: BlockBootstrapOptions,
+  windows: ArrayLike<number>,
+): Float64Array {
+  const p10 = new Float64Array(windows.length);
+  if (opts.samples <= 0) return p10;
+  if (opts.method === 'stationary') {
+    for (let i = 0; i < windows.length; i++)
+      p10[i] = bootstrapP10AvgMonthlyPnl(returns.subarray(0, windows[i]), startCapital, opts);
+    return p10;
+  }
+  const stream = new DrawStream(opts.seed);
+  const samples = new Float64Array(opts.samples);
+  const scratch = new Float64Array(returns.length);
+  for (let i = 0; i < windows.length; i++) {
+    const k = windows[i];
+    if (k < 4) continue;
+    circularBootstrapInto(returns, k, startCapital, opts.blockMonths, stream, samples, scratch);
+    p10[i] = percentile(samples, 10);
+  }
+  return p10;
 }
 
 /**

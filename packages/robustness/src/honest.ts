@@ -1,17 +1,22 @@
 import {
   type CandidateMetrics,
   type EvaluatedCandidate,
-  type ObjectiveName,
-  type PerfMetrics,
-  type Split,
   failedGates,
   mean,
+  type ObjectiveName,
   objectiveScore,
+  type PerfMetrics,
   perf,
+  type Split,
   std,
   trainLength,
 } from '@step4/core';
-import { type BlockBootstrapOptions, bootstrapP10AvgMonthlyPnl, candidateBootstrap } from './bootstrap.js';
+import {
+  type BlockBootstrapOptions,
+  bootstrapP10AvgMonthlyPnl,
+  candidateBootstrap,
+  windowsBootstrapP10AvgMonthlyPnl,
+} from './bootstrap.js';
 import { costStressAvgMonthlyPnl } from './stress.js';
 
 /**
@@ -66,15 +71,26 @@ export function windowMetrics(
   startCapital: number,
   bootstrap: BlockBootstrapOptions,
 ): CandidateMetrics {
-  const p = c.path!;
-  const window = perf(p.retNet, startCapital, 0, k);
-  const train = perf(p.retNet, startCapital, 0, Math.min(nTrain, k));
   // The candidate's own stream; the windows' Monte Carlo errors are not reported, so not computed.
   const p10 = bootstrapP10AvgMonthlyPnl(
-    p.retNet.subarray(0, k),
+    c.path!.retNet.subarray(0, k),
     startCapital,
     candidateBootstrap(bootstrap, c.config.name),
   );
+  return windowMetricsGivenTail(c, k, nTrain, startCapital, p10);
+}
+
+/** `windowMetrics` with the bootstrap p10 already computed. */
+function windowMetricsGivenTail(
+  c: EvaluatedCandidate,
+  k: number,
+  nTrain: number,
+  startCapital: number,
+  p10: number,
+): CandidateMetrics {
+  const p = c.path!;
+  const window = perf(p.retNet, startCapital, 0, k);
+  const train = perf(p.retNet, startCapital, 0, Math.min(nTrain, k));
   const avgWeights = p.weights.map((w) => (k > 0 ? mean(w, 0, k) : 0));
   const weightStds = p.weights.map((w) => (k > 0 ? std(w, 0, 0, k) : 0));
   return {
@@ -94,23 +110,67 @@ export function windowMetrics(
 }
 
 /**
+ * The window metrics of one candidate at each of `count` test months: entry
+ * j is `windowMetrics(c, firstTest + j, firstTest, ...)`, the bootstraps of
+ * all windows sharing the candidate's random stream (same numbers, one
+ * stream generated). Needs only this candidate, so it can run where the
+ * candidate was simulated.
+ */
+export function candidateWindowMetrics(
+  c: EvaluatedCandidate,
+  firstTest: number,
+  count: number,
+  startCapital: number,
+  bootstrap: BlockBootstrapOptions,
+): CandidateMetrics[] {
+  const ks = Int32Array.from({ length: count }, (_, j) => firstTest + j);
+  const p10 = windowsBootstrapP10AvgMonthlyPnl(
+    c.path!.retNet,
+    startCapital,
+    candidateBootstrap(bootstrap, c.config.name),
+    ks,
+  );
+  return Array.from({ length: count }, (_, j) =>
+    windowMetricsGivenTail(c, ks[j], firstTest, startCapital, p10[j]),
+  );
+}
+
+/** Window metrics of every candidate at every test month: metrics[test month][candidate]. */
+export interface WindowMetricsTable {
+  /** Path months before the first test month. */
+  firstTest: number;
+  /** The test months' ends. */
+  months: readonly string[];
+  metrics: CandidateMetrics[][];
+}
+
+/**
  * Window metrics of every candidate at every test month, computed once and
- * shared by the objectives (the bootstrap is the expensive part).
+ * shared by the objectives (the bootstrap is the expensive part). `given`
+ * returns a candidate's `candidateWindowMetrics` when already computed
+ * (elsewhere, with the same options); it is used when it has the table's shape.
  */
 export function windowMetricsTable(
   candidates: readonly EvaluatedCandidate[],
   split: Split,
   startCapital: number,
   bootstrap: BlockBootstrapOptions,
-): { firstTest: number; months: readonly string[]; metrics: CandidateMetrics[][] } {
+  given?: (
+    c: EvaluatedCandidate,
+  ) => { readonly firstTest: number; readonly windows: readonly CandidateMetrics[] } | undefined,
+): WindowMetricsTable {
   const ok = candidates.filter((c) => c.path);
   if (ok.length === 0) return { firstTest: 0, months: [], metrics: [] };
   const path = ok[0].path!;
   const firstTest = trainLength(path, split);
   const months = path.monthEnds.slice(firstTest);
-  const metrics = months.map((_, j) =>
-    ok.map((c) => windowMetrics(c, firstTest + j, firstTest, startCapital, bootstrap)),
-  );
+  const byCandidate = ok.map((c) => {
+    const g = given?.(c);
+    return g && g.firstTest === firstTest && g.windows.length === months.length
+      ? g.windows
+      : candidateWindowMetrics(c, firstTest, months.length, startCapital, bootstrap);
+  });
+  const metrics = months.map((_, j) => byCandidate.map((w) => w[j]));
   return { firstTest, months, metrics };
 }
 

@@ -202,12 +202,31 @@ function kernelVariance(demeaned: Float64Array, t: number, k: number, meanBlock:
   return v;
 }
 
+/** The part of the simulation that does not depend on studentization: one bootstrap for both. */
+interface Bootstrapped {
+  readonly k: number;
+  readonly t: number;
+  readonly reps: number;
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly meanSquare: Float64Array;
+  readonly boot: Float64Array;
+}
+
 function simulate(
   models: readonly Float64Array[],
   benchmark: Float64Array,
   opts: SpaOptions,
   studentize: boolean,
 ): Simulation {
+  return studentized(bootstrapDifferentials(models, benchmark, opts), studentize);
+}
+
+function bootstrapDifferentials(
+  models: readonly Float64Array[],
+  benchmark: Float64Array,
+  opts: SpaOptions,
+): Bootstrapped {
   const k = models.length;
   const t = benchmark.length;
   const reps = opts.reps;
@@ -232,6 +251,27 @@ function simulate(
     }
   const variance = kernelVariance(demeaned, t, k, opts.meanBlock);
 
+  // Bootstrap means: one index draw per replication, shared by every candidate.
+  const rng = new SeededRandom(opts.seed);
+  const idx = new Int32Array(t);
+  const acc = new Float64Array(k);
+  const boot = new Float64Array(reps * k);
+  for (let r = 0; r < reps; r++) {
+    stationaryIndices(t, opts.meanBlock, rng, idx);
+    acc.fill(0);
+    for (let s = 0; s < t; s++) {
+      const base = idx[s] * k;
+      for (let j = 0; j < k; j++) acc[j] += d[base + j];
+    }
+    const out = r * k;
+    for (let j = 0; j < k; j++) boot[out + j] = acc[j] / t;
+  }
+  return { k, t, reps, mean, variance, meanSquare, boot };
+}
+
+/** The statistics and recenterings of a bootstrap, studentized or not. */
+function studentized(b: Bootstrapped, studentize: boolean): Simulation {
+  const { k, t, reps, mean, variance, meanSquare, boot } = b;
   // Recenterings (arch `_simulate_values`, `_check_column_validity`).
   const loglog = 2 * Math.log(Math.log(t));
   const lower = new Float64Array(k);
@@ -255,22 +295,6 @@ function simulate(
       invScale[j] = 1;
     }
     stat[j] = mean[j] * invScale[j];
-  }
-
-  // Bootstrap means: one index draw per replication, shared by every candidate.
-  const rng = new SeededRandom(opts.seed);
-  const idx = new Int32Array(t);
-  const acc = new Float64Array(k);
-  const boot = new Float64Array(reps * k);
-  for (let r = 0; r < reps; r++) {
-    stationaryIndices(t, opts.meanBlock, rng, idx);
-    acc.fill(0);
-    for (let s = 0; s < t; s++) {
-      const base = idx[s] * k;
-      for (let j = 0; j < k; j++) acc[j] += d[base + j];
-    }
-    const out = r * k;
-    for (let j = 0; j < k; j++) boot[out + j] = acc[j] / t;
   }
   return { k, t, reps, mean, stat, invScale, usable, centers: [lower, consistent, upper], boot };
 }
@@ -346,8 +370,41 @@ export function superiorPredictiveAbility(
 ): SpaResult {
   validate(models, benchmark, opts, 'superiorPredictiveAbility');
   const studentize = opts.studentize ?? true;
+  return spaResult(simulate(models, benchmark, opts, studentize), opts, studentize);
+}
+
+/**
+ * The SPA test unstudentized and studentized, and StepM (studentized as
+ * `opts.studentize`, default true) at `stepMAlpha`, on one shared
+ * bootstrap: the same results as `superiorPredictiveAbility` twice and
+ * `stepM` with these options, for the price of one simulation (the index
+ * draws and the bootstrap means do not depend on studentization).
+ */
+export function spaTests(
+  models: readonly Float64Array[],
+  benchmark: Float64Array,
+  opts: SpaOptions & { readonly stepMAlpha: number },
+): { readonly unstudentized: SpaResult; readonly studentized: SpaResult; readonly stepM: StepMResult } {
+  validate(models, benchmark, opts, 'spaTests');
+  if (!(opts.stepMAlpha > 0 && opts.stepMAlpha < 1))
+    throw new RangeError(`spaTests: stepMAlpha must be in (0, 1), got ${opts.stepMAlpha}`);
+  const b = bootstrapDifferentials(models, benchmark, opts);
+  const plain = studentized(b, false);
+  const student = studentized(b, true);
+  const stepMStudentize = opts.studentize ?? true;
+  return {
+    unstudentized: spaResult(plain, opts, false),
+    studentized: spaResult(student, opts, true),
+    stepM: stepMResult(
+      stepMStudentize ? student : plain,
+      { ...opts, alpha: opts.stepMAlpha },
+      stepMStudentize,
+    ),
+  };
+}
+
+function spaResult(sim: Simulation, opts: SpaOptions, studentize: boolean): SpaResult {
   const alpha = opts.alpha ?? 0.05;
-  const sim = simulate(models, benchmark, opts, studentize);
   const p = spaPvalues(sim, sim.usable, alpha);
   const mc = Math.sqrt((p.consistent * (1 - p.consistent)) / sim.reps);
   return {
@@ -426,7 +483,10 @@ export function stepM(
   if (opts.names !== undefined && opts.names.length !== models.length)
     throw new RangeError(`stepM: ${opts.names.length} names for ${models.length} models`);
   const studentize = opts.studentize ?? true;
-  const sim = simulate(models, benchmark, opts, studentize);
+  return stepMResult(simulate(models, benchmark, opts, studentize), opts, studentize);
+}
+
+function stepMResult(sim: Simulation, opts: StepMOptions, studentize: boolean): StepMResult {
   const selected = Uint8Array.from(sim.usable);
   const superior: number[] = [];
   let steps = 0;
