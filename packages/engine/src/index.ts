@@ -1,4 +1,4 @@
 export * from './families.js';
 export * from './options.js';
 export * from './run.js';
-export type { WorkerSetup } from './worker.js';
+export type { WorkerSetup } from './simulate.js';

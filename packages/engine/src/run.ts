@@ -26,6 +26,7 @@ import {
 } from '@step4/core';
 import {
   type BlockBootstrapOptions,
+  type CandidateOverfittingInputs,
   type OverfittingAnalysis,
   analyseOverfitting,
   deflatedSharpeJson,
@@ -40,7 +41,7 @@ import {
 import { type FamilyReference, loadFamilies } from './families.js';
 import { loadRiskFree, riskFreeForMonths } from './risk-free.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, RUN_ALL_OBJECTIVES } from './options.js';
-import type { WorkerSetup } from './worker.js';
+import { type SimulatedGroup, type WorkerSetup, simulateGroup } from './simulate.js';
 
 /** One sleeve table to load: a file (CSV or Parquet), or a table already in memory. */
 export type SleeveSource =
@@ -177,21 +178,23 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   const jobs = request.jobs ?? 1;
   stageDone('load');
   let evaluated: EvaluatedCandidate[];
+  // Each candidate's part of the overfitting statistics, computed where it was simulated.
+  let perCandidate: Map<string, CandidateOverfittingInputs> | undefined;
   if (jobs > 1 && grid.length > 1) {
-    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one worker;
-    // results come back in grid order, identical to a serial run.
-    // This thread, with the families loaded already, is one of the `jobs`.
+    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one thread;
+    // results come back in grid order, identical to a serial run. This thread, with the families
+    // loaded already, is one of the `jobs`.
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
     const probe = referenceRobustness(bootstrap);
-    const results = await runInWorkers<CandidateConfig[], EvaluatedCandidate[]>({
+    const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
       tasks: decisionGroups(grid),
       jobs,
-      local: (group) => evaluateCandidates(group, registry, prepared, probe),
-      onResult: (_i, cs) => {
-        for (const c of cs)
+      local: (group) => simulateGroup(group, registry, prepared, probe, bootstrap),
+      onResult: (_i, g) => {
+        for (const c of g.evaluated)
           request.onProgress?.({
             done: ++done,
             total: grid.length,
@@ -200,8 +203,11 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
           });
       },
     });
-    const byName = new Map(results.flat().map((c) => [c.config.name, c]));
+    const byName = new Map(results.flatMap((g) => g.evaluated).map((c) => [c.config.name, c]));
     evaluated = grid.map((c) => byName.get(c.name)!);
+    perCandidate = new Map(
+      results.flatMap((g) => g.overfitting.flatMap((o) => (o ? [[o.candidate, o] as const] : []))),
+    );
   } else {
     evaluated = await evaluateCandidates(
       grid,
@@ -233,6 +239,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     objectives: objectives.map((objective) => ({ objective, ddCap: ddCaps[objective] })),
     ...(riskFree ? { riskFree } : {}),
     spaReplications: options.spaReplications,
+    ...(perCandidate ? { perCandidate } : {}),
   });
   stageDone('analyse');
   const notPromotable: Partial<Record<ObjectiveName, string>> = {};
