@@ -15,14 +15,15 @@ import {
 
 // ---------------------------------------------------------------- browser builds
 
-let libraries: string | undefined;
+let libraries: { readonly text: string; readonly bytes: Buffer } | undefined;
 
 /**
  * vega, vega-lite and vega-embed's browser builds (`build/*.min.js`, UMD),
  * resolved from this package's dependencies and inlined in the page, in the
- * order they need each other.
+ * order they need each other. Read on first use; kept as text and as UTF-8
+ * (most of every page's bytes, encoded once).
  */
-function browserLibraries(): string {
+function browserLibraries(): { readonly text: string; readonly bytes: Buffer } {
   if (libraries !== undefined) return libraries;
   const require = createRequire(import.meta.url);
   const build = (pkg: string, file: string) => {
@@ -30,11 +31,12 @@ function browserLibraries(): string {
     // A literal "</script" inside the code would end the element early.
     return `<script>/* ${pkg} */\n${code.replace(/<\/script/gi, '<\\/script')}\n</script>`;
   };
-  libraries = [
+  const text = [
     build('vega', 'vega.min.js'),
     build('vega-lite', 'vega-lite.min.js'),
     build('vega-embed', 'vega-embed.min.js'),
   ].join('\n');
+  libraries = { text, bytes: Buffer.from(text, 'utf8') };
   return libraries;
 }
 
@@ -645,6 +647,19 @@ details{margin:.8rem 0;font-size:.85rem}summary{cursor:pointer;color:var(--muted
  * same data give the same bytes.
  */
 export function renderTearSheet(data: TearSheetData): string {
+  const [before, after] = pageAround(data);
+  return before + browserLibraries().text + after;
+}
+
+/** `renderTearSheet` as UTF-8 bytes. */
+export function renderTearSheetBytes(data: TearSheetData): Buffer {
+  const [before, after] = pageAround(data);
+  // Each part ends or starts at an ASCII character: the parts' encodings concatenated are the page's.
+  return Buffer.concat([Buffer.from(before, 'utf8'), browserLibraries().bytes, Buffer.from(after, 'utf8')]);
+}
+
+/** The page before and after the inlined libraries. */
+function pageAround(data: TearSheetData): [string, string] {
   const specs = tearSheetSpecs(data);
   const candidates = {
     months: data.months,
@@ -666,7 +681,8 @@ export function renderTearSheet(data: TearSheetData): string {
   ]
     .map(([id, t]) => `<a href="#${id}">${t}</a>`)
     .join('');
-  return `<!doctype html>
+  return [
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Step 4 tear sheet: ${esc(data.selected.name)} (${esc(data.folder)})</title>
@@ -687,9 +703,11 @@ ${manifestSection(data)}
 </main>
 <script type="application/json" id="tearsheet-specs">${scriptJson(specs)}</script>
 <script type="application/json" id="tearsheet-candidates">${scriptJson(candidates)}</script>
-${browserLibraries()}
+`,
+    `
 <script>
 ${CLIENT_SCRIPT}</script>
 </body></html>
-`;
+`,
+  ];
 }
