@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { Semaphore } from './semaphore.js';
 import { type ParquetColumns, type WrittenTable, readParquetTable } from './tables.js';
 import type { TearSheetFiles } from './tearsheet/data.js';
 
@@ -13,12 +14,13 @@ interface Entry {
 }
 
 /** Writes at a time: enough to keep the disk busy while the main thread makes the next file. */
-const WRITE_CONCURRENCY = 8;
+const WRITE_CONCURRENCY = 6;
 
 /**
  * The files of an output folder being filled: each is written as soon as it
- * is made, up to `limit` writes at a time, then the folder's `step` is taken
- * (one checkpoint per file). Every file is also kept in memory, so the tear
+ * is made, up to `limit` writes at a time (a file still being made, a chart,
+ * waits without holding a place), then the folder's `step` is taken (one
+ * checkpoint per file). Every file is also kept in memory, so the tear
  * sheets read what was written without reading the disk (`TearSheetFiles`).
  * The first failed write or step stops the next `put`; `settle` waits for
  * every write under way, so that nothing is written after the caller gives up.
@@ -27,12 +29,15 @@ export class FolderWriter implements TearSheetFiles {
   readonly #files = new Map<string, Entry>();
   readonly #dirs = new Map<string, Promise<unknown>>();
   readonly #running = new Set<Promise<void>>();
+  readonly #writes: Semaphore;
   #failure: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly step: () => Promise<void>,
-    private readonly limit = WRITE_CONCURRENCY,
-  ) {}
+    limit = WRITE_CONCURRENCY,
+  ) {
+    this.#writes = new Semaphore(limit);
+  }
 
   #throwIfFailed(): void {
     if (this.#failure) throw this.#failure.error;
@@ -47,21 +52,38 @@ export class FolderWriter implements TearSheetFiles {
     return made;
   }
 
-  async #write(file: string, content: Content): Promise<void> {
-    await this.#mkdir(dirname(file));
-    await writeFile(file, await content);
+  /** Write `file` holding a place (taken by the caller for content that is ready), then take a step. */
+  async #write(file: string, content: Content, placed: boolean): Promise<void> {
+    let bytes: string | Uint8Array;
+    if (placed) bytes = content as string | Uint8Array;
+    else {
+      bytes = await content;
+      await this.#writes.acquire();
+    }
+    try {
+      await this.#mkdir(dirname(file));
+      await writeFile(file, bytes);
+    } finally {
+      this.#writes.release();
+    }
     await this.step();
   }
 
   /** Write `file` (waits while `limit` writes are under way); throws the error of a write that failed. */
   async put(file: string, content: Content, table?: WrittenTable): Promise<void> {
     this.#throwIfFailed();
+    const ready = !(content instanceof Promise);
     // A rendering that fails is reported by its write; until then it must not count as unhandled.
-    if (content instanceof Promise) content.catch(() => {});
+    if (!ready) content.catch(() => {});
     this.#files.set(file, { content, table });
-    while (this.#running.size >= this.limit) await Promise.race(this.#running);
-    this.#throwIfFailed();
-    const task: Promise<void> = this.#write(file, content)
+    if (ready) {
+      await this.#writes.acquire();
+      if (this.#failure) {
+        this.#writes.release();
+        throw this.#failure.error;
+      }
+    }
+    const task: Promise<void> = this.#write(file, content, ready)
       .catch((error) => {
         this.#failure ??= { error };
       })

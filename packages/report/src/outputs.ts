@@ -188,9 +188,13 @@ function startCharts(
   options: OutputOptions,
   make: Makers,
 ): (Promise<Uint8Array> | undefined)[] {
-  return runs.map((run) =>
-    options.chart === false ? undefined : make.chart(chartInput(run, result, manifest.startCapital)),
-  );
+  return runs.map((run) => {
+    if (options.chart === false) return undefined;
+    const chart = make.chart(chartInput(run, result, manifest.startCapital));
+    // A failure is reported by the chart's write; until then it must not count as unhandled.
+    chart.catch(() => {});
+    return chart;
+  });
 }
 
 async function writeRun(

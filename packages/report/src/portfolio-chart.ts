@@ -1,9 +1,16 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { Semaphore } from './semaphore.js';
 
 // sharp, vega and vega-lite load on first render, not with the package.
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+/**
+ * sharp's work runs on libuv's thread pool (four threads unless the process
+ * says otherwise), which file reads and writes share: two images at a time
+ * keep both cores of a small machine busy and leave threads for the files.
+ */
+const imageWork = new Semaphore(2);
 
 /** Everything the four-panel chart shows (docs/model/outputs.md), for N >= 2 sleeves. */
 export interface ChartInput {
@@ -628,7 +635,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
 }
 
 /** An image as 8-bit pixels, row-major (sharp's raw output). */
-interface Raster {
+export interface Raster {
   readonly data: Buffer;
   readonly width: number;
   readonly height: number;
@@ -637,7 +644,9 @@ interface Raster {
 
 async function rasterize(svg: string, options?: { density: number }): Promise<Raster> {
   const sharp = await loadSharp();
-  const { data, info } = await sharp(Buffer.from(svg), options).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await imageWork.run(() =>
+    sharp(Buffer.from(svg), options).raw().toBuffer({ resolveWithObject: true }),
+  );
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
@@ -663,7 +672,12 @@ async function renderPanels(spec: TopLevelSpec): Promise<Raster> {
  * image is a copy of its pixels, so the rows are stacked directly; anything
  * else goes through sharp's composite onto white.
  */
-async function composeChart(header: Raster, top: number, panels: Raster, width: number): Promise<Uint8Array> {
+export async function composeChart(
+  header: Raster,
+  top: number,
+  panels: Raster,
+  width: number,
+): Promise<Uint8Array> {
   const sharp = await loadSharp();
   const height = top + panels.height;
   const stack = header.height === top && header.width === width && panels.width === width;
@@ -674,7 +688,7 @@ async function composeChart(header: Raster, top: number, panels: Raster, width: 
           { input: header.data, raw: header, top: 0, left: 0 },
           { input: panels.data, raw: panels, top, left: 0 },
         ]);
-  return new Uint8Array(await image.png({ compressionLevel: 9 }).toBuffer());
+  return new Uint8Array(await imageWork.run(() => image.png({ compressionLevel: 9 }).toBuffer()));
 }
 
 /**
