@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { money } from './money.js';
 import { Semaphore } from './semaphore.js';
 
 // sharp, vega and vega-lite load on first render, not with the package.
@@ -78,8 +79,6 @@ const SLEEVE_COLOURS = [
   '#5a6e00',
 ];
 
-const money = (x: number) =>
-  `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function escapeXml(s: string): string {
@@ -650,6 +649,9 @@ async function rasterize(svg: string, options?: { density: number }): Promise<Ra
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
+/** The bytes of a Buffer as a plain Uint8Array (no copy). */
+const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 /** Every pixel has alpha 255 (RGBA). */
 function opaque(r: Raster): boolean {
   if (r.channels !== 4) return false;
@@ -677,18 +679,34 @@ export async function composeChart(
   top: number,
   panels: Raster,
   width: number,
+  buffers: Buffer[] = [],
 ): Promise<Uint8Array> {
   const sharp = await loadSharp();
   const height = top + panels.height;
   const stack = header.height === top && header.width === width && panels.width === width;
-  const image =
-    stack && opaque(header) && opaque(panels)
-      ? sharp(Buffer.concat([header.data, panels.data]), { raw: { width, height, channels: 4 } })
-      : sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite([
-          { input: header.data, raw: header, top: 0, left: 0 },
-          { input: panels.data, raw: panels, top, left: 0 },
-        ]);
-  return new Uint8Array(await imageWork.run(() => image.png({ compressionLevel: 9 }).toBuffer()));
+  if (!(stack && opaque(header) && opaque(panels))) {
+    const image = sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite([
+      { input: header.data, raw: header, top: 0, left: 0 },
+      { input: panels.data, raw: panels, top, left: 0 },
+    ]);
+    return plain(await imageWork.run(() => image.png({ compressionLevel: 9 }).toBuffer()));
+  }
+  return imageWork.run(async () => {
+    // A buffer of an earlier chart of the same size is reused: a fresh one costs page faults, not copying.
+    const size = header.data.length + panels.data.length;
+    const i = buffers.findIndex((b) => b.length === size);
+    const rows = i < 0 ? Buffer.allocUnsafe(size) : buffers.splice(i, 1)[0];
+    rows.set(header.data, 0);
+    rows.set(panels.data, header.data.length);
+    try {
+      const png = await sharp(rows, { raw: { width, height, channels: 4 } })
+        .png({ compressionLevel: 9 })
+        .toBuffer();
+      return plain(png);
+    } finally {
+      buffers.push(rows);
+    }
+  });
 }
 
 /**
@@ -708,6 +726,7 @@ export function renderPortfolioChart(input: ChartInput): Promise<Uint8Array> {
  */
 export function portfolioChartRenderer(): (input: ChartInput) => Promise<Uint8Array> {
   const panelsBySpec = new Map<string, Promise<Raster>>();
+  const buffers: Buffer[] = [];
   return async (input) => {
     const spec = chartSpec(input);
     const key = JSON.stringify(spec);
@@ -718,6 +737,12 @@ export function portfolioChartRenderer(): (input: ChartInput) => Promise<Uint8Ar
     }
     const p = await panels;
     const width = Math.max(WIDTH, p.width);
-    return composeChart(await rasterize(chartHeaderSvg(input, width)), headerHeight(input), p, width);
+    return composeChart(
+      await rasterize(chartHeaderSvg(input, width)),
+      headerHeight(input),
+      p,
+      width,
+      buffers,
+    );
   };
 }

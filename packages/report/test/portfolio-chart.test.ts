@@ -361,11 +361,13 @@ async function referenceCompose(header: Raster, top: number, panels: Raster, wid
 describe('portfolio chart fast path', () => {
   it('stacking opaque header and panels gives the bytes of the composite, for random pixels', async () => {
     const next = random(7);
-    for (let k = 0; k < 6; k++) {
-      const width = 300 + Math.floor(next() * 40);
-      const header = raster(width, 5 + Math.floor(next() * 20), true, next);
-      const panels = raster(width, 10 + Math.floor(next() * 30), true, next);
-      const fast = await composeChart(header, header.height, panels, width);
+    // Shared like the renderer's: charts of one size reuse a buffer, which must not leak pixels between them.
+    const buffers: Buffer[] = [];
+    for (let k = 0; k < 8; k++) {
+      const width = k < 4 ? 310 : 300 + Math.floor(next() * 40);
+      const header = raster(width, k < 4 ? 12 : 5 + Math.floor(next() * 20), true, next);
+      const panels = raster(width, k < 4 ? 20 : 10 + Math.floor(next() * 30), true, next);
+      const fast = await composeChart(header, header.height, panels, width, buffers);
       expect(Buffer.from(fast).equals(await referenceCompose(header, header.height, panels, width))).toBe(
         true,
       );

@@ -363,6 +363,7 @@ describe('renderTearSheet', () => {
         );
         expect(readFileSync(join(moved, page)).equals(written), page).toBe(true);
       }
+      rmSync(join(moved, '..'), { recursive: true, force: true });
     }
   });
 

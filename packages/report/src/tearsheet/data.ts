@@ -543,6 +543,37 @@ function honestReturns(
   return out;
 }
 
+/**
+ * Candidate paths already made, by table: the folders of one run-all read the
+ * same table objects from memory (`TearSheetFiles`), and rounding every value
+ * of every candidate again for each folder is most of a page's making.
+ */
+const candidatePaths = new WeakMap<ParquetColumns, Map<string, CandidatePath>>();
+
+/** A candidate's path for its leaderboard chart (equity compounded from `startCapital`, 6 significant digits). */
+function candidatePath(
+  table: ParquetColumns,
+  ret: readonly number[],
+  sleeves: readonly string[],
+  startCapital: number,
+): CandidatePath {
+  const key = JSON.stringify([startCapital, sleeves]);
+  let made = candidatePaths.get(table);
+  const hit = made?.get(key);
+  if (hit) return hit;
+  const path = {
+    equity: compound(ret, startCapital).map(round6),
+    weights: sleeves.map((s) => (numbersOf(table.columns[`weight_${s}`]) ?? []).map(round6)),
+    grossLeverage: (numbersOf(table.columns.gross_leverage) ?? []).map(round6),
+  };
+  if (!made) {
+    made = new Map();
+    candidatePaths.set(table, made);
+  }
+  made.set(key, path);
+  return path;
+}
+
 interface Report {
   readonly objective: string;
   readonly doc: unknown;
@@ -882,11 +913,7 @@ export async function tearSheetData(runFolder: string, files: TearSheetFiles): P
         sleeves.every((s) => table.columns[`ret_${s}`] instanceof Float64Array)
       )
         sleeveReturns = sleeves.map((s) => numbersOf(table.columns[`ret_${s}`])!);
-      candidatePaths[name] = {
-        equity: compound(r2, startCapital).map(round6),
-        weights: sleeves.map((s) => (numbersOf(table.columns[`weight_${s}`]) ?? []).map(round6)),
-        grossLeverage: (numbersOf(table.columns.gross_leverage) ?? []).map(round6),
-      };
+      candidatePaths[name] = candidatePath(table, r2, sleeves, startCapital);
     }
   if (!sleeveReturns)
     notes.push('No table carries the sleeves’ returns: the sleeve and equal-weight curves are left out.');

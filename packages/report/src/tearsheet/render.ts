@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { money as dollars } from '../money.js';
 import { CLIENT_SCRIPT } from './client.js';
 import { type PerfNumbers, type TearSheetData, round6 } from './data.js';
 import {
@@ -45,10 +46,7 @@ function browserLibraries(): { readonly text: string; readonly bytes: Buffer } {
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const NA = '–';
-const money = (x: number | null) =>
-  x === null
-    ? NA
-    : `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const money = (x: number | null) => (x === null ? NA : dollars(x));
 const pct = (x: number | null, d = 1) => (x === null ? NA : `${(x * 100).toFixed(d)}%`);
 const num = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? NA : x.toFixed(d));
 const pvalue = (x: number | null) => (x === null ? 'not computed' : x < 0.001 ? '< 0.001' : x.toFixed(3));
