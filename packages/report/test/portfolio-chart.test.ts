@@ -11,6 +11,7 @@ import {
   portfolioChartRenderer,
   renderPortfolioChart,
 } from '../src/portfolio-chart.js';
+import { random } from './random.js';
 
 const n = 72;
 const monthEnds = Array.from({ length: n }, (_, i) =>
@@ -324,18 +325,6 @@ async function referenceChart(x: ChartInput): Promise<Buffer> {
     ])
     .png({ compressionLevel: 9 })
     .toBuffer();
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random RGBA pixels; alpha 255 everywhere when `opaque`. Every byte value 0..255 appears in each channel. */

@@ -6,18 +6,7 @@ import { FolderWriter } from '../src/folder-writer.js';
 import { money } from '../src/money.js';
 import { Semaphore } from '../src/semaphore.js';
 import { type PathColumns, monthlyTable, pathTable, readParquetTable } from '../src/tables.js';
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './random.js';
 
 /** Random finite values with the awkward ones mixed in: -0, 0, tiny, huge, integers. */
 function values(n: number, next: () => number, holes = false): Float64Array {
