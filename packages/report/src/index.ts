@@ -1,7 +1,14 @@
 export * from './documents.js';
 export * from './out-dir.js';
 export * from './outputs.js';
-export * from './portfolio-chart.js';
+export { type ChartInput, chartHeaderSvg, chartSpec, renderPortfolioChart } from './portfolio-chart.js';
 export * from './stable-json.js';
-export * from './tables.js';
+export {
+  type MonthlyColumns,
+  type ParquetColumns,
+  type PathColumns,
+  monthlyTableToParquet,
+  pathTableToParquet,
+  readParquetTable,
+} from './tables.js';
 export * from './tearsheet/index.js';

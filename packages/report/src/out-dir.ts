@@ -14,9 +14,14 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InputError, quoteValue } from '@step4/core';
-import lockfile from 'proper-lockfile';
+
+// Loaded on the first lock, not with the package (it patches fs through graceful-fs on load).
+type Lockfile = typeof import('proper-lockfile');
+let lockfileModule: Lockfile | undefined;
+const lockfile = (): Lockfile => (lockfileModule ??= createRequire(import.meta.url)('proper-lockfile'));
 
 /**
  * The output-folder rule. step4 replaces only
@@ -316,7 +321,7 @@ function lockPathOf(abs: string): string {
 async function acquireLock(abs: string, onCompromised: (e: Error) => void): Promise<() => Promise<void>> {
   const lockfilePath = lockPathOf(abs);
   try {
-    return await lockfile.lock(abs, {
+    return await lockfile().lock(abs, {
       realpath: false,
       lockfilePath,
       stale: LOCK_STALE_MS,

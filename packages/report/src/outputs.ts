@@ -1,25 +1,32 @@
-import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError, type ObjectiveRun, type RunAllResult, benchmarks, weightVariation } from '@step4/core';
 import {
-  OUTPUT_MARKER,
-  type OutputFolder,
-  type WriteOutputOptions,
-  checkOutDir,
-  outputCommand,
-  writeOutputFolder,
-} from './out-dir.js';
-import { type ChartInput, renderPortfolioChart } from './portfolio-chart.js';
+  type EvaluatedCandidate,
+  InputError,
+  type ObjectiveRun,
+  type RunAllResult,
+  benchmarks,
+  weightVariation,
+} from '@step4/core';
 import {
   type RunManifest,
   optimizationReportDocument,
   runReportDocument,
   summaryDocument,
 } from './documents.js';
+import { FolderWriter } from './folder-writer.js';
+import {
+  OUTPUT_MARKER,
+  type WriteOutputOptions,
+  checkOutDir,
+  outputCommand,
+  writeOutputFolder,
+} from './out-dir.js';
+import { type ChartInput, portfolioChartRenderer } from './portfolio-chart.js';
 import { stableJson } from './stable-json.js';
-import { monthlyTableToParquet, pathTableToParquet } from './tables.js';
-import { readTearSheetData } from './tearsheet/data.js';
-import { renderTearSheet } from './tearsheet/render.js';
+import { type WrittenTable, monthlyTable, pathTable } from './tables.js';
+import { type TearSheetFiles, diskFiles, tearSheetData } from './tearsheet/data.js';
+import { renderTearSheetBytes } from './tearsheet/render.js';
 
 /** File names of docs/model/outputs.md. */
 export const OUTPUT_FILES = Object.freeze({
@@ -36,16 +43,6 @@ export interface OutputOptions {
   readonly chart?: boolean;
   /** Stops the write between files (the previous output folder stays as it was). */
   readonly signal?: WriteOutputOptions['signal'];
-}
-
-/** Write one file of an output folder, then take a step (abort and kill-test checkpoints). */
-type Put = (file: string, bytes: Uint8Array | string) => Promise<void>;
-
-function putter(step: OutputFolder['step']): Put {
-  return async (file, bytes) => {
-    await writeFile(file, bytes);
-    await step();
-  };
 }
 
 function equityOf(r: Float64Array, k: number): Float64Array {
@@ -103,41 +100,59 @@ export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital
   };
 }
 
+/**
+ * What the files of a run folder are made from, shared by every run folder of
+ * one write: a candidate's path table is the same in every objective's folder,
+ * and the charts of objectives that select the same candidate share their panels.
+ */
+interface Makers {
+  pathTable(c: EvaluatedCandidate, file: string): WrittenTable;
+  chart(input: ChartInput): Promise<Uint8Array>;
+}
+
+function makers(result: RunAllResult): Makers {
+  const tables = new Map<EvaluatedCandidate, WrittenTable>();
+  return {
+    pathTable: (c, file) => {
+      let t = tables.get(c);
+      if (!t) {
+        // `file` names the table in errors: the first folder that writes it.
+        t = pathTable(c.path!, result.prepared.panel.names, file);
+        tables.set(c, t);
+      }
+      return t;
+    },
+    chart: portfolioChartRenderer(),
+  };
+}
+
 /** `backtest/`: chart, monthly table and summary of a run's selected candidate. */
 async function writeBacktest(
   dir: string,
   run: ObjectiveRun,
   result: RunAllResult,
   manifest: RunManifest,
-  options: OutputOptions,
-  put: Put,
+  chart: Promise<Uint8Array> | undefined,
+  out: FolderWriter,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const path = run.selected.candidate.path!;
-  await put(
-    join(dir, OUTPUT_FILES.monthlyTable),
-    monthlyTableToParquet(
-      {
-        monthEnds: path.monthEnds,
-        retNet: path.retNet,
-        weights: path.weights,
-        grossLeverage: path.grossLeverage,
-      },
-      result.prepared.panel.names,
-      manifest.startCapital,
-      `${run.objective}/backtest/${OUTPUT_FILES.monthlyTable}`,
-    ),
+  const monthly = monthlyTable(
+    {
+      monthEnds: path.monthEnds,
+      retNet: path.retNet,
+      weights: path.weights,
+      grossLeverage: path.grossLeverage,
+    },
+    result.prepared.panel.names,
+    manifest.startCapital,
+    `${run.objective}/backtest/${OUTPUT_FILES.monthlyTable}`,
   );
-  await put(
+  await out.put(join(dir, OUTPUT_FILES.monthlyTable), monthly.bytes, monthly);
+  await out.put(
     join(dir, OUTPUT_FILES.summary),
     stableJson(summaryDocument(run, result, manifest), `${run.objective}/backtest/${OUTPUT_FILES.summary}`),
   );
-  if (options.chart !== false) {
-    await put(
-      join(dir, OUTPUT_FILES.chart),
-      await renderPortfolioChart(chartInput(run, result, manifest.startCapital)),
-    );
-  }
+  if (chart) await out.put(join(dir, OUTPUT_FILES.chart), chart);
 }
 
 /** `optimization/`: the report of every candidate and one path table per candidate. */
@@ -146,10 +161,10 @@ async function writeOptimization(
   run: ObjectiveRun,
   result: RunAllResult,
   manifest: RunManifest,
-  put: Put,
+  make: Makers,
+  out: FolderWriter,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await put(
+  await out.put(
     join(dir, OUTPUT_FILES.optimizationReport),
     stableJson(
       optimizationReportDocument(run, result, manifest),
@@ -158,12 +173,28 @@ async function writeOptimization(
   );
   for (const c of result.evaluated) {
     const file = `${c.config.name}_path.parquet`;
-    if (c.path)
-      await put(
-        join(dir, file),
-        pathTableToParquet(c.path, result.prepared.panel.names, `${run.objective}/optimization/${file}`),
-      );
+    if (c.path) {
+      const table = make.pathTable(c, `${run.objective}/optimization/${file}`);
+      await out.put(join(dir, file), table.bytes, table);
+    }
   }
+}
+
+/** The chart of each run, started at once: rendering runs beside the other files' making. */
+function startCharts(
+  runs: readonly ObjectiveRun[],
+  result: RunAllResult,
+  manifest: RunManifest,
+  options: OutputOptions,
+  make: Makers,
+): (Promise<Uint8Array> | undefined)[] {
+  return runs.map((run) => {
+    if (options.chart === false) return undefined;
+    const chart = make.chart(chartInput(run, result, manifest.startCapital));
+    // A failure is reported by the chart's write; until then it must not count as unhandled.
+    chart.catch(() => {});
+    return chart;
+  });
 }
 
 async function writeRun(
@@ -171,11 +202,27 @@ async function writeRun(
   run: ObjectiveRun,
   result: RunAllResult,
   manifest: RunManifest,
-  options: OutputOptions,
-  put: Put,
+  chart: Promise<Uint8Array> | undefined,
+  make: Makers,
+  out: FolderWriter,
 ) {
-  await writeBacktest(join(dir, 'backtest'), run, result, manifest, options, put);
-  await writeOptimization(join(dir, 'optimization'), run, result, manifest, put);
+  await writeBacktest(join(dir, 'backtest'), run, result, manifest, chart, out);
+  await writeOptimization(join(dir, 'optimization'), run, result, manifest, make, out);
+}
+
+/** Fill an output folder through a `FolderWriter`; every write has ended when this returns or throws. */
+async function fillWith(
+  step: () => Promise<void>,
+  fill: (out: FolderWriter) => Promise<void>,
+): Promise<void> {
+  const out = new FolderWriter(step);
+  try {
+    await fill(out);
+    await out.finish();
+  } catch (e) {
+    await out.settle();
+    throw e;
+  }
 }
 
 /**
@@ -212,24 +259,23 @@ export async function writeRunAllOutputs(
     for (const k of Object.keys(finalOutputs)) if (k.endsWith('chart')) delete finalOutputs[k];
   await writeOutputFolder(
     outDir,
-    async ({ dir: tmp, step }) => {
-      const put = putter(step);
-      for (const run of result.runs)
-        await writeRun(join(tmp, run.objective), run, result, manifest, options, put);
-      // The promoted runs are copies of their objective's folder.
-      await cp(join(tmp, promotion.promoted.objective), join(tmp, 'final'), { recursive: true });
-      await step();
-      if ('objective' in promotion.dynamic) {
-        await cp(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'), { recursive: true });
-        await step();
-      }
-      await put(
-        join(tmp, 'final', OUTPUT_FILES.runReport),
-        stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
-      );
-      // The tear sheets read the folders just written, as `step4 report` reads them later.
-      for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), put);
-    },
+    ({ dir: tmp, step }) =>
+      fillWith(step, async (out) => {
+        const make = makers(result);
+        const charts = startCharts(result.runs, result, manifest, options, make);
+        for (const [i, run] of result.runs.entries())
+          await writeRun(join(tmp, run.objective), run, result, manifest, charts[i], make, out);
+        // The promoted runs are copies of their objective's folder.
+        await out.copy(join(tmp, promotion.promoted.objective), join(tmp, 'final'));
+        if ('objective' in promotion.dynamic)
+          await out.copy(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'));
+        await out.put(
+          join(tmp, 'final', OUTPUT_FILES.runReport),
+          stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
+        );
+        // The tear sheets read the files just written (from memory), as `step4 report` reads them later.
+        for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), out, out);
+      }),
     { signal: options.signal, command: 'run-all' },
   );
   return finalOutputs;
@@ -245,11 +291,13 @@ export async function writeOptimizeOutputs(
 ): Promise<void> {
   await writeOutputFolder(
     outDir,
-    async ({ dir, step }) => {
-      const put = putter(step);
-      await writeRun(dir, run, result, manifest, options, put);
-      await writeTearSheetInto(dir, put);
-    },
+    ({ dir, step }) =>
+      fillWith(step, async (out) => {
+        const make = makers(result);
+        const [chart] = startCharts([run], result, manifest, options, make);
+        await writeRun(dir, run, result, manifest, chart, make, out);
+        await writeTearSheetInto(dir, out, out);
+      }),
     { signal: options.signal, command: 'optimize' },
   );
 }
@@ -262,8 +310,11 @@ function runFolderNames(result: RunAllResult): string[] {
 }
 
 /** The tear sheet of one run folder (`step4_report.html`), built from the files in it. */
-async function writeTearSheetInto(folder: string, put: Put): Promise<void> {
-  await put(join(folder, OUTPUT_FILES.htmlReport), renderTearSheet(await readTearSheetData(folder)));
+async function writeTearSheetInto(folder: string, files: TearSheetFiles, out: FolderWriter): Promise<void> {
+  await out.put(
+    join(folder, OUTPUT_FILES.htmlReport),
+    renderTearSheetBytes(await tearSheetData(folder, files)),
+  );
 }
 
 /**
@@ -293,11 +344,12 @@ export async function rebuildTearSheets(
         filter: (src) => !src.endsWith(OUTPUT_MARKER),
       });
       await step();
-      const put = putter(step);
-      for (const folder of await runFoldersIn(dir)) {
-        await writeTearSheetInto(join(dir, folder), put);
-        written.push(join(folder, OUTPUT_FILES.htmlReport));
-      }
+      await fillWith(step, async (out) => {
+        for (const folder of await runFoldersIn(dir)) {
+          await writeTearSheetInto(join(dir, folder), diskFiles, out);
+          written.push(join(folder, OUTPUT_FILES.htmlReport));
+        }
+      });
     },
     { signal: options.signal, command },
   );

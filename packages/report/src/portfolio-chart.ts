@@ -1,6 +1,17 @@
-import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { money } from './money.js';
+import { Semaphore } from './semaphore.js';
+
+// sharp, vega and vega-lite load on first render, not with the package.
+type Sharp = typeof import('sharp');
+let sharpModule: Promise<Sharp> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+/**
+ * sharp's work runs on libuv's thread pool (four threads unless the process
+ * says otherwise), which file reads and writes share: two images at a time
+ * keep both cores of a small machine busy and leave threads for the files.
+ */
+const imageWork = new Semaphore(2);
 
 /** Everything the four-panel chart shows (docs/model/outputs.md), for N >= 2 sleeves. */
 export interface ChartInput {
@@ -68,8 +79,6 @@ const SLEEVE_COLOURS = [
   '#5a6e00',
 ];
 
-const money = (x: number) =>
-  `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function escapeXml(s: string): string {
@@ -624,6 +633,82 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** An image as 8-bit pixels, row-major (sharp's raw output). */
+export interface Raster {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 2 | 3 | 4;
+}
+
+async function rasterize(svg: string, options?: { density: number }): Promise<Raster> {
+  const sharp = await loadSharp();
+  const { data, info } = await imageWork.run(() =>
+    sharp(Buffer.from(svg), options).raw().toBuffer({ resolveWithObject: true }),
+  );
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+/** The bytes of a Buffer as a plain Uint8Array (no copy). */
+const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** Every pixel has alpha 255 (RGBA). */
+function opaque(r: Raster): boolean {
+  if (r.channels !== 4) return false;
+  for (let i = 3; i < r.data.length; i += 4) if (r.data[i] !== 255) return false;
+  return true;
+}
+
+/** The three data panels rendered: Vega renders SVG without a browser, sharp (librsvg) rasterises it. */
+async function renderPanels(spec: TopLevelSpec): Promise<Raster> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
+  const svg = await view.toSVG();
+  view.finalize();
+  return rasterize(svg, { density: 72 });
+}
+
+/**
+ * The header above the panels, encoded as PNG. Both images are opaque (each
+ * SVG starts with a white rectangle over all of it), and `over` with an opaque
+ * image is a copy of its pixels, so the rows are stacked directly; anything
+ * else goes through sharp's composite onto white.
+ */
+export async function composeChart(
+  header: Raster,
+  top: number,
+  panels: Raster,
+  width: number,
+  buffers: Buffer[] = [],
+): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  const height = top + panels.height;
+  const stack = header.height === top && header.width === width && panels.width === width;
+  if (!(stack && opaque(header) && opaque(panels))) {
+    const image = sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite([
+      { input: header.data, raw: header, top: 0, left: 0 },
+      { input: panels.data, raw: panels, top, left: 0 },
+    ]);
+    return plain(await imageWork.run(() => image.png({ compressionLevel: 9 }).toBuffer()));
+  }
+  return imageWork.run(async () => {
+    // A buffer of an earlier chart of the same size is reused: a fresh one costs page faults, not copying.
+    const size = header.data.length + panels.data.length;
+    const i = buffers.findIndex((b) => b.length === size);
+    const rows = i < 0 ? Buffer.allocUnsafe(size) : buffers.splice(i, 1)[0];
+    rows.set(header.data, 0);
+    rows.set(panels.data, header.data.length);
+    try {
+      const png = await sharp(rows, { raw: { width, height, channels: 4 } })
+        .png({ compressionLevel: 9 })
+        .toBuffer();
+      return plain(png);
+    } finally {
+      buffers.push(rows);
+    }
+  });
+}
+
 /**
  * Render the portfolio chart to PNG: a header box, equity curves, weights and
  * gross leverage, monthly PnL bars. Vega renders SVG without a browser; sharp
@@ -631,28 +716,33 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
  * reference's chart; more sleeves get one row per sleeve in the header (the
  * header grows) and stacked weight areas.
  */
-export async function renderPortfolioChart(input: ChartInput): Promise<Uint8Array> {
-  const view = new vega.View(vega.parse(compile(chartSpec(input)).spec), {
-    renderer: 'none',
-    logLevel: vega.Warn,
-  });
-  const panelsSvg = await view.toSVG();
-  view.finalize();
-  const panels = sharp(Buffer.from(panelsSvg), { density: 72 });
-  const meta = await panels.metadata();
-  const panelsPng = await panels.png().toBuffer();
-  const width = Math.max(WIDTH, meta.width ?? 0);
-  const top = headerHeight(input);
-  const headerPng = await sharp(Buffer.from(chartHeaderSvg(input, width)))
-    .png()
-    .toBuffer();
-  const height = top + (meta.height ?? 0);
-  const png = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
-    .composite([
-      { input: headerPng, top: 0, left: 0 },
-      { input: panelsPng, top, left: 0 },
-    ])
-    .png({ compressionLevel: 9 })
-    .toBuffer();
-  return new Uint8Array(png);
+export function renderPortfolioChart(input: ChartInput): Promise<Uint8Array> {
+  return portfolioChartRenderer()(input);
+}
+
+/**
+ * `renderPortfolioChart` that renders the panels of equal specs once: the
+ * objectives that select the same candidate differ only in the header.
+ */
+export function portfolioChartRenderer(): (input: ChartInput) => Promise<Uint8Array> {
+  const panelsBySpec = new Map<string, Promise<Raster>>();
+  const buffers: Buffer[] = [];
+  return async (input) => {
+    const spec = chartSpec(input);
+    const key = JSON.stringify(spec);
+    let panels = panelsBySpec.get(key);
+    if (!panels) {
+      panels = renderPanels(spec);
+      panelsBySpec.set(key, panels);
+    }
+    const p = await panels;
+    const width = Math.max(WIDTH, p.width);
+    return composeChart(
+      await rasterize(chartHeaderSvg(input, width)),
+      headerHeight(input),
+      p,
+      width,
+      buffers,
+    );
+  };
 }

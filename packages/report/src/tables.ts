@@ -1,23 +1,17 @@
+import { createRequire } from 'node:module';
 import { nonFiniteError } from './stable-json.js';
-import {
-  Field,
-  Float64,
-  Schema,
-  Table,
-  TimestampMillisecond,
-  makeVector,
-  tableFromIPC,
-  tableToIPC,
-  vectorFromArray,
-} from 'apache-arrow';
-// parquet-wasm's "node" export condition loads its wasm from disk synchronously: no fetch, no init().
-import {
-  Compression,
-  Table as WasmTable,
-  WriterPropertiesBuilder,
-  readParquet,
-  writeParquet,
-} from 'parquet-wasm';
+
+// apache-arrow and parquet-wasm load on first use, not with the package: most
+// commands of a process that imports @step4/report never touch a table. Both
+// ship CommonJS builds (parquet-wasm's loads its wasm from disk synchronously:
+// no fetch, no init()), so the tables' functions stay synchronous.
+type Arrow = typeof import('apache-arrow');
+type ParquetWasm = typeof import('parquet-wasm');
+const requireHere = createRequire(import.meta.url);
+let arrowModule: Arrow | undefined;
+let parquetModule: ParquetWasm | undefined;
+const arrow = (): Arrow => (arrowModule ??= requireHere('apache-arrow') as Arrow);
+const parquet = (): ParquetWasm => (parquetModule ??= requireHere('parquet-wasm') as ParquetWasm);
 
 /** Columns of a path table (structurally a core `WalkForwardPath`). */
 export interface PathColumns {
@@ -81,28 +75,60 @@ function checkedValues(c: Column, monthEnds: readonly string[], file: string): (
   return nulls;
 }
 
+/** Epoch milliseconds -> `YYYY-MM-DD` (UTC), as a reader of the tables shows a timestamp. */
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * A table as written: its Parquet bytes, and what `readParquetTable` returns
+ * for those bytes, built from the columns in memory (the tear sheets of a run
+ * read the tables it has just written without decoding them again).
+ */
+export interface WrittenTable {
+  readonly bytes: Uint8Array;
+  readBack(): ParquetColumns;
+}
+
 /** A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3 format, then Float64 columns. */
-function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): Uint8Array {
+function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): WrittenTable {
   // Every column is checked before anything is built, so a bad value never reaches a file.
   const checked = columns.map((c) => checkedValues(c, monthEnds, file));
+  const { Field, Float64, Schema, Table, TimestampMillisecond, makeVector, tableToIPC, vectorFromArray } =
+    arrow();
+  const { Compression, Table: WasmTable, WriterPropertiesBuilder, writeParquet } = parquet();
   const tsType = new TimestampMillisecond('UTC');
   const fields = [
     new Field('month_end', tsType, false),
     ...columns.map((c) => new Field(c.name, new Float64(), c.nullable === true)),
   ];
+  const times = monthEnds.map(epochMs);
   const vectors = [
-    vectorFromArray(monthEnds.map(epochMs), tsType),
+    vectorFromArray(times, tsType),
     ...columns.map((c, i) => {
       const withNulls = checked[i];
       return withNulls ? vectorFromArray(withNulls, new Float64()) : makeVector(c.values);
     }),
   ];
-  const arrow = new Table(
+  const table = new Table(
     new Schema(fields),
     Object.fromEntries(fields.map((f, i) => [f.name, vectors[i]])) as never,
   );
   const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(arrow, 'stream')), props);
+  const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+  // Copies now: the caller's arrays may change after the write; a null reads back as NaN, as written.
+  const values = columns.map((c) => Float64Array.from(c.values));
+  let read: ParquetColumns | undefined;
+  return {
+    bytes,
+    readBack: () =>
+      (read ??= {
+        numRows: times.length,
+        fields: fields.map((f) => ({ name: f.name, type: String(f.type) })),
+        columns: Object.fromEntries([
+          ['month_end', times.map(isoDay)],
+          ...columns.map((c, i) => [c.name, values[i]]),
+        ]),
+      }),
+  };
 }
 
 const column = (name: string, values: Float64Array): Column => ({ name, values });
@@ -119,6 +145,11 @@ export function pathTableToParquet(
   sleeveNames: readonly string[],
   file = 'path table',
 ): Uint8Array {
+  return pathTable(path, sleeveNames, file).bytes;
+}
+
+/** `pathTableToParquet` with the table's read-back columns. */
+export function pathTable(path: PathColumns, sleeveNames: readonly string[], file: string): WrittenTable {
   const extra = Object.keys(path.extra ?? {})
     .sort()
     .map((k): Column => ({ name: k, values: path.extra![k], nullable: true }));
@@ -150,6 +181,16 @@ export function monthlyTableToParquet(
   startCapital: number,
   file = 'monthly table',
 ): Uint8Array {
+  return monthlyTable(input, sleeveNames, startCapital, file).bytes;
+}
+
+/** `monthlyTableToParquet` with the table's read-back columns. */
+export function monthlyTable(
+  input: MonthlyColumns,
+  sleeveNames: readonly string[],
+  startCapital: number,
+  file: string,
+): WrittenTable {
   const n = input.retNet.length;
   const equity = new Float64Array(n);
   const pnl = new Float64Array(n);
@@ -183,16 +224,14 @@ export interface ParquetColumns {
 
 /** Read a Parquet file back into plain columns (used by tests and tools). */
 export function readParquetTable(bytes: Uint8Array): ParquetColumns {
-  const table = tableFromIPC(readParquet(bytes).intoIPCStream());
+  const table = arrow().tableFromIPC(parquet().readParquet(bytes).intoIPCStream());
   const columns: Record<string, Float64Array | string[]> = {};
   const fields = table.schema.fields.map((f) => ({ name: f.name, type: String(f.type) }));
   for (const f of table.schema.fields) {
     const col = table.getChild(f.name)!;
     const type = String(f.type);
     if (/^(Timestamp|Date)/.test(type)) {
-      columns[f.name] = Array.from({ length: table.numRows }, (_, i) =>
-        new Date(Number(col.get(i))).toISOString().slice(0, 10),
-      );
+      columns[f.name] = Array.from({ length: table.numRows }, (_, i) => isoDay(Number(col.get(i))));
     } else if (/^(Float|Int|Uint)/.test(type)) {
       columns[f.name] = Float64Array.from({ length: table.numRows }, (_, i) => {
         const v = col.get(i);

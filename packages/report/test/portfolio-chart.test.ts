@@ -2,7 +2,16 @@ import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { type ChartInput, chartHeaderSvg, chartSpec, renderPortfolioChart } from '../src/portfolio-chart.js';
+import {
+  type ChartInput,
+  type Raster,
+  chartHeaderSvg,
+  chartSpec,
+  composeChart,
+  portfolioChartRenderer,
+  renderPortfolioChart,
+} from '../src/portfolio-chart.js';
+import { random } from './random.js';
 
 const n = 72;
 const monthEnds = Array.from({ length: n }, (_, i) =>
@@ -285,5 +294,97 @@ describe('portfolio chart PNG', () => {
     expect(size4.height - size2.height).toBe(4 * 24);
     expect(Buffer.from(png4).equals(Buffer.from(png2))).toBe(false);
     expect(Buffer.from(await renderPortfolioChart(four)).equals(Buffer.from(png4))).toBe(true);
+  });
+});
+
+/**
+ * The chart as it was first made, step by step: panels and header each
+ * encoded to PNG, composited onto white, encoded again. The fast path (raw
+ * pixels, stacked rows, panels shared between charts) must give its bytes.
+ */
+async function referenceChart(x: ChartInput): Promise<Buffer> {
+  const view = new vega.View(vega.parse(compile(chartSpec(x)).spec), {
+    renderer: 'none',
+    logLevel: vega.Warn,
+  });
+  const panelsSvg = await view.toSVG();
+  view.finalize();
+  const panels = sharp(Buffer.from(panelsSvg), { density: 72 });
+  const meta = await panels.metadata();
+  const panelsPng = await panels.png().toBuffer();
+  const width = Math.max(1400, meta.width ?? 0);
+  // The header's own height (headerHeight of the chart code).
+  const top = Number(chartHeaderSvg(x, width).match(/<svg[^>]* height="(\d+)"/)![1]);
+  const headerPng = await sharp(Buffer.from(chartHeaderSvg(x, width)))
+    .png()
+    .toBuffer();
+  return sharp({ create: { width, height: top + (meta.height ?? 0), channels: 3, background: '#ffffff' } })
+    .composite([
+      { input: headerPng, top: 0, left: 0 },
+      { input: panelsPng, top, left: 0 },
+    ])
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+}
+
+/** Random RGBA pixels; alpha 255 everywhere when `opaque`. Every byte value 0..255 appears in each channel. */
+function raster(width: number, height: number, opaque: boolean, next: () => number): Raster {
+  const data = Buffer.alloc(width * height * 4);
+  for (let i = 0; i < data.length; i++) data[i] = i < 1024 ? (i >> 2) & 255 : Math.floor(next() * 256);
+  if (opaque) for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  return { data, width, height, channels: 4 };
+}
+
+/** The composite of the first chart code, on PNG-encoded inputs. */
+async function referenceCompose(header: Raster, top: number, panels: Raster, width: number): Promise<Buffer> {
+  const png = (r: Raster) => sharp(r.data, { raw: r }).png().toBuffer();
+  return sharp({ create: { width, height: top + panels.height, channels: 3, background: '#ffffff' } })
+    .composite([
+      { input: await png(header), top: 0, left: 0 },
+      { input: await png(panels), top, left: 0 },
+    ])
+    .png({ compressionLevel: 9 })
+    .toBuffer();
+}
+
+describe('portfolio chart fast path', () => {
+  it('stacking opaque header and panels gives the bytes of the composite, for random pixels', async () => {
+    const next = random(7);
+    // Shared like the renderer's: charts of one size reuse a buffer, which must not leak pixels between them.
+    const buffers: Buffer[] = [];
+    for (let k = 0; k < 8; k++) {
+      const width = k < 4 ? 310 : 300 + Math.floor(next() * 40);
+      const header = raster(width, k < 4 ? 12 : 5 + Math.floor(next() * 20), true, next);
+      const panels = raster(width, k < 4 ? 20 : 10 + Math.floor(next() * 30), true, next);
+      const fast = await composeChart(header, header.height, panels, width, buffers);
+      expect(Buffer.from(fast).equals(await referenceCompose(header, header.height, panels, width))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('falls back to the composite for translucent pixels, a narrower image or a header of another height', async () => {
+    const next = random(11);
+    const cases = [
+      { header: raster(320, 12, false, next), top: 12, panels: raster(320, 20, true, next), width: 320 },
+      { header: raster(320, 12, true, next), top: 12, panels: raster(320, 20, false, next), width: 320 },
+      { header: raster(340, 12, true, next), top: 12, panels: raster(320, 20, true, next), width: 340 },
+      { header: raster(320, 12, true, next), top: 16, panels: raster(320, 20, true, next), width: 320 },
+    ];
+    for (const c of cases) {
+      const fast = await composeChart(c.header, c.top, c.panels, c.width);
+      expect(Buffer.from(fast).equals(await referenceCompose(c.header, c.top, c.panels, c.width))).toBe(true);
+    }
+  });
+
+  it('renders the bytes of the first chart code; charts sharing panels differ only where their headers do', async () => {
+    const render = portfolioChartRenderer();
+    const twoOther = { ...two, objective: 'calmar', score: 12.5 };
+    const inputs = [two, four, twoOther, two];
+    const fast = await Promise.all(inputs.map(render));
+    for (const [i, x] of inputs.entries())
+      expect(Buffer.from(fast[i]).equals(await referenceChart(x)), `chart ${i}`).toBe(true);
+    expect(Buffer.from(fast[0]).equals(Buffer.from(fast[2]))).toBe(false);
+    expect(Buffer.from(fast[0]).equals(Buffer.from(fast[3]))).toBe(true);
   });
 });

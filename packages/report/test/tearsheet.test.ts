@@ -350,6 +350,23 @@ describe('renderTearSheet', () => {
     expect(readFileSync(join(moved, 'final', 'step4_report.html'), 'utf8')).toBe(a);
   });
 
+  it('run-all writes, from the files it keeps in memory, the page step4 report builds from the disk', async () => {
+    // Every run folder of both runs: the pages were made from memory (run-all), the checks read the disk.
+    for (const run of [runs.two, runs.four]) {
+      const moved = await scratch(run);
+      const pages = await rebuildTearSheets(moved);
+      expect(pages.length).toBeGreaterThanOrEqual(6);
+      for (const page of pages) {
+        const written = readFileSync(join(run, page));
+        expect(renderTearSheet(await readTearSheetData(join(run, page, '..'))), page).toBe(
+          written.toString('utf8'),
+        );
+        expect(readFileSync(join(moved, page)).equals(written), page).toBe(true);
+      }
+      rmSync(join(moved, '..'), { recursive: true, force: true });
+    }
+  });
+
   it('compiles every chart with vega-lite and draws marks with vega (headless, no browser)', async () => {
     for (const folder of [join(runs.two, 'final'), join(runs.four, 'final')]) {
       const specs = tearSheetSpecs(await readTearSheetData(folder));

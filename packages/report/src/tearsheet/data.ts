@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { mean, perf, std } from '@step4/core';
-import { readParquetTable } from '../tables.js';
+import { type ParquetColumns, readParquetTable } from '../tables.js';
 
 /**
  * The data model of the interactive tear sheet of one run folder
@@ -314,24 +314,43 @@ function scalarText(v: unknown): string | null {
   return null;
 }
 
-async function readJson(file: string): Promise<unknown | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`tear sheet: cannot read ${file}: ${(e as Error).message}`);
-  }
+/**
+ * Where the tear sheet reads a run folder's files: the disk (`step4 report`),
+ * or the files a run has just written, kept in memory. Both give what the
+ * files hold, so both give the same page.
+ */
+export interface TearSheetFiles {
+  /** The file's text (UTF-8); undefined when there is no such file. */
+  text(file: string): Promise<string | undefined>;
+  /** A Parquet file as `readParquetTable` reads it; undefined when there is no such file. */
+  table(file: string): Promise<ParquetColumns | undefined>;
 }
 
-async function readTable(file: string) {
-  let bytes: Uint8Array;
+async function readIfPresent<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    bytes = await readFile(file);
+    return await read();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  return readParquetTable(bytes);
+}
+
+/** The files on disk. */
+export const diskFiles: TearSheetFiles = {
+  text: (file) => readIfPresent(() => readFile(file, 'utf8')),
+  table: async (file) => {
+    const bytes = await readIfPresent(() => readFile(file));
+    return bytes === undefined ? undefined : readParquetTable(bytes);
+  },
+};
+
+async function readJson(files: TearSheetFiles, file: string): Promise<unknown | undefined> {
+  try {
+    const text = await files.text(file);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch (e) {
+    throw new Error(`tear sheet: cannot read ${file}: ${(e as Error).message}`);
+  }
 }
 
 const numbersOf = (col: Float64Array | string[] | undefined): number[] | null =>
@@ -522,6 +541,37 @@ function honestReturns(
     out.push(r);
   }
   return out;
+}
+
+/**
+ * Candidate paths already made, by table: the folders of one run-all read the
+ * same table objects from memory (`TearSheetFiles`), and rounding every value
+ * of every candidate again for each folder is most of a page's making.
+ */
+const candidatePaths = new WeakMap<ParquetColumns, Map<string, CandidatePath>>();
+
+/** A candidate's path for its leaderboard chart (equity compounded from `startCapital`, 6 significant digits). */
+function candidatePath(
+  table: ParquetColumns,
+  ret: readonly number[],
+  sleeves: readonly string[],
+  startCapital: number,
+): CandidatePath {
+  const key = JSON.stringify([startCapital, sleeves]);
+  let made = candidatePaths.get(table);
+  const hit = made?.get(key);
+  if (hit) return hit;
+  const path = {
+    equity: compound(ret, startCapital).map(round6),
+    weights: sleeves.map((s) => (numbersOf(table.columns[`weight_${s}`]) ?? []).map(round6)),
+    grossLeverage: (numbersOf(table.columns.gross_leverage) ?? []).map(round6),
+  };
+  if (!made) {
+    made = new Map();
+    candidatePaths.set(table, made);
+  }
+  made.set(key, path);
+  return path;
 }
 
 interface Report {
@@ -742,16 +792,21 @@ function folderKind(folder: string, hasRunReport: boolean): TearSheetData['kind'
  * leaderboard); a missing sibling is noted, not an error. Throws when the
  * folder has no summary or no monthly table.
  */
-export async function readTearSheetData(runFolder: string): Promise<TearSheetData> {
+export function readTearSheetData(runFolder: string): Promise<TearSheetData> {
+  return tearSheetData(runFolder, diskFiles);
+}
+
+/** `readTearSheetData` from `files`: the one way from a run folder's files to the page's data. */
+export async function tearSheetData(runFolder: string, files: TearSheetFiles): Promise<TearSheetData> {
   const notes: string[] = [];
   const summaryFile = join(runFolder, 'backtest', FILES.summary);
-  const summary = await readJson(summaryFile);
+  const summary = await readJson(files, summaryFile);
   if (summary === undefined)
     throw new Error(`tear sheet: ${summaryFile} not found (is ${runFolder} a run folder?)`);
   const monthlyFile = join(runFolder, 'backtest', FILES.monthlyTable);
-  const monthly = await readTable(monthlyFile);
+  const monthly = await files.table(monthlyFile);
   if (!monthly) throw new Error(`tear sheet: ${monthlyFile} not found`);
-  const optimization = await readJson(join(runFolder, 'optimization', FILES.optimizationReport));
+  const optimization = await readJson(files, join(runFolder, 'optimization', FILES.optimizationReport));
   if (optimization === undefined) notes.push('optimization/step4_optimization_report.json is missing.');
 
   const meta = recAt(summary, 'meta') ?? {};
@@ -779,11 +834,11 @@ export async function readTearSheetData(runFolder: string): Promise<TearSheetDat
   const grossLeverage = numbersOf(monthly.columns.gross_leverage) ?? new Array(n).fill(1);
 
   // Run report: in this folder (final), or in ../final (final_dynamic).
-  let runReport = await readJson(join(runFolder, FILES.runReport));
+  let runReport = await readJson(files, join(runFolder, FILES.runReport));
   const hasRunReport = runReport !== undefined;
   const kind = folderKind(runFolder, hasRunReport);
   if (kind === 'final_dynamic' && runReport === undefined)
-    runReport = await readJson(join(dirname(runFolder), 'final', FILES.runReport));
+    runReport = await readJson(files, join(dirname(runFolder), 'final', FILES.runReport));
   if (kind !== 'objective' && runReport === undefined)
     notes.push('The run report (final/step4_run_report.json) is missing.');
 
@@ -803,7 +858,7 @@ export async function readTearSheetData(runFolder: string): Promise<TearSheetDat
       if (optimization !== undefined) reports.push({ objective: o, doc: optimization, folder: runFolder });
     } else {
       const sibling = join(dirname(runFolder), o);
-      const doc = await readJson(join(sibling, 'optimization', FILES.optimizationReport));
+      const doc = await readJson(files, join(sibling, 'optimization', FILES.optimizationReport));
       if (doc === undefined) {
         folderMissing = true;
         notes.push(
@@ -829,9 +884,9 @@ export async function readTearSheetData(runFolder: string): Promise<TearSheetDat
       const name = strAt(c, 'name');
       if (name === null || names.has(name) || at(c, 'error') !== undefined) continue;
       names.add(name);
-      let table: Awaited<ReturnType<typeof readTable>>;
+      let table: ParquetColumns | undefined;
       for (const folder of [runFolder, ...reports.map((x) => x.folder)]) {
-        table = await readTable(join(folder, 'optimization', `${name}_path.parquet`));
+        table = await files.table(join(folder, 'optimization', `${name}_path.parquet`));
         if (table) break;
       }
       if (!table) {
@@ -858,11 +913,7 @@ export async function readTearSheetData(runFolder: string): Promise<TearSheetDat
         sleeves.every((s) => table.columns[`ret_${s}`] instanceof Float64Array)
       )
         sleeveReturns = sleeves.map((s) => numbersOf(table.columns[`ret_${s}`])!);
-      candidatePaths[name] = {
-        equity: compound(r2, startCapital).map(round6),
-        weights: sleeves.map((s) => (numbersOf(table.columns[`weight_${s}`]) ?? []).map(round6)),
-        grossLeverage: (numbersOf(table.columns.gross_leverage) ?? []).map(round6),
-      };
+      candidatePaths[name] = candidatePath(table, r2, sleeves, startCapital);
     }
   if (!sleeveReturns)
     notes.push('No table carries the sleeves’ returns: the sleeve and equal-weight curves are left out.');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { money as dollars } from '../money.js';
 import { CLIENT_SCRIPT } from './client.js';
 import { type PerfNumbers, type TearSheetData, round6 } from './data.js';
 import {
@@ -15,14 +16,15 @@ import {
 
 // ---------------------------------------------------------------- browser builds
 
-let libraries: string | undefined;
+let libraries: { readonly text: string; readonly bytes: Buffer } | undefined;
 
 /**
  * vega, vega-lite and vega-embed's browser builds (`build/*.min.js`, UMD),
  * resolved from this package's dependencies and inlined in the page, in the
- * order they need each other.
+ * order they need each other. Read on first use; kept as text and as UTF-8
+ * (most of every page's bytes, encoded once).
  */
-function browserLibraries(): string {
+function browserLibraries(): { readonly text: string; readonly bytes: Buffer } {
   if (libraries !== undefined) return libraries;
   const require = createRequire(import.meta.url);
   const build = (pkg: string, file: string) => {
@@ -30,11 +32,12 @@ function browserLibraries(): string {
     // A literal "</script" inside the code would end the element early.
     return `<script>/* ${pkg} */\n${code.replace(/<\/script/gi, '<\\/script')}\n</script>`;
   };
-  libraries = [
+  const text = [
     build('vega', 'vega.min.js'),
     build('vega-lite', 'vega-lite.min.js'),
     build('vega-embed', 'vega-embed.min.js'),
   ].join('\n');
+  libraries = { text, bytes: Buffer.from(text, 'utf8') };
   return libraries;
 }
 
@@ -43,10 +46,7 @@ function browserLibraries(): string {
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const NA = '–';
-const money = (x: number | null) =>
-  x === null
-    ? NA
-    : `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const money = (x: number | null) => (x === null ? NA : dollars(x));
 const pct = (x: number | null, d = 1) => (x === null ? NA : `${(x * 100).toFixed(d)}%`);
 const num = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? NA : x.toFixed(d));
 const pvalue = (x: number | null) => (x === null ? 'not computed' : x < 0.001 ? '< 0.001' : x.toFixed(3));
@@ -645,6 +645,19 @@ details{margin:.8rem 0;font-size:.85rem}summary{cursor:pointer;color:var(--muted
  * same data give the same bytes.
  */
 export function renderTearSheet(data: TearSheetData): string {
+  const [before, after] = pageAround(data);
+  return before + browserLibraries().text + after;
+}
+
+/** `renderTearSheet` as UTF-8 bytes. */
+export function renderTearSheetBytes(data: TearSheetData): Buffer {
+  const [before, after] = pageAround(data);
+  // Each part ends or starts at an ASCII character: the parts' encodings concatenated are the page's.
+  return Buffer.concat([Buffer.from(before, 'utf8'), browserLibraries().bytes, Buffer.from(after, 'utf8')]);
+}
+
+/** The page before and after the inlined libraries. */
+function pageAround(data: TearSheetData): [string, string] {
   const specs = tearSheetSpecs(data);
   const candidates = {
     months: data.months,
@@ -666,7 +679,8 @@ export function renderTearSheet(data: TearSheetData): string {
   ]
     .map(([id, t]) => `<a href="#${id}">${t}</a>`)
     .join('');
-  return `<!doctype html>
+  return [
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Step 4 tear sheet: ${esc(data.selected.name)} (${esc(data.folder)})</title>
@@ -687,9 +701,11 @@ ${manifestSection(data)}
 </main>
 <script type="application/json" id="tearsheet-specs">${scriptJson(specs)}</script>
 <script type="application/json" id="tearsheet-candidates">${scriptJson(candidates)}</script>
-${browserLibraries()}
+`,
+    `
 <script>
 ${CLIENT_SCRIPT}</script>
 </body></html>
-`;
+`,
+  ];
 }

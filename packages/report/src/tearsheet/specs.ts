@@ -1,3 +1,4 @@
+import { money } from '../money.js';
 import { type TearSheetData, round6 } from './data.js';
 
 /** A Vega-Lite specification (plain JSON). */
@@ -622,9 +623,6 @@ function labelledRule(value: number, label: string, colour: string, row: number)
     },
   ];
 }
-
-const money = (x: number) =>
-  `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 
 /**
  * 7b. The gated statistic: its bootstrap distribution with the p10 when the
