@@ -1,13 +1,17 @@
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs-core';
 
 export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /**
- * The TensorFlow.js module, loaded on first use (`tfReady` or `useTfBackend`):
- * importing this package must not pay for loading TensorFlow.js (the CLI's
- * `--help` and `families` import it). Undefined until one of them resolved.
+ * TensorFlow.js (its core: ops, kernels and the engine), loaded on first use
+ * (`tfReady` or `useTfBackend`): importing this package must not pay for
+ * loading TensorFlow.js (the CLI's `--help` and `families` import it).
+ * Undefined until one of them resolved. The core alone, not the
+ * `@tensorflow/tfjs` bundle: that one also loads layers, the converter and
+ * the data API (about 0.9 s per thread), none of which the models use.
  */
 export let tf: typeof TF = undefined as unknown as typeof TF;
 
@@ -15,16 +19,38 @@ let loading: Promise<typeof TF> | undefined;
 
 /** Import TensorFlow.js once (guarded: concurrent callers share the import). */
 function loadTf(): Promise<typeof TF> {
-  loading ??= import('@tensorflow/tfjs').then((m) => {
+  loading ??= import('@tensorflow/tfjs-core').then((m) => {
     tf = m;
     return m;
   });
   return loading;
 }
 
+/** The plain JavaScript backend registers itself when imported; only loaded when chosen. */
+async function useCpu(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return tf.setBackend('cpu');
+}
+
 let ready: Promise<TfBackendName> | undefined;
 
+/**
+ * Whether tfjs-node's native addon was built. The package can be linked with
+ * its install script failed (it downloads libtensorflow), and importing it
+ * then loads the whole TensorFlow.js bundle (about 0.5 s) before failing.
+ */
+function nativeAddonBuilt(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const lib = join(dirname(require.resolve('@tensorflow/tfjs-node/package.json')), 'lib');
+    return readdirSync(lib, { recursive: true }).some((f) => String(f).endsWith('tfjs_binding.node'));
+  } catch {
+    return false;
+  }
+}
+
 async function tryNative(): Promise<boolean> {
+  if (!nativeAddonBuilt()) return false;
   try {
     // Optional dependency: its install script downloads libtensorflow, so it is often absent.
     // A module name in a variable keeps bundlers and TypeScript from requiring it.
@@ -60,12 +86,12 @@ export function tfReady(): Promise<TfBackendName> {
     await loadTf();
     const forced = process.env.STEP4_TF_BACKEND as TfBackendName | undefined;
     if (forced === 'cpu') {
-      await tf.setBackend('cpu');
+      await useCpu();
       return 'cpu';
     }
     if ((!forced || forced === 'tensorflow') && (await tryNative())) return 'tensorflow';
     if ((!forced || forced === 'wasm') && (await tryWasm())) return 'wasm';
-    await tf.setBackend('cpu');
+    await useCpu();
     return 'cpu';
   })().then(async (name) => {
     await tf.ready();
@@ -82,7 +108,7 @@ export async function useTfBackend(name: TfBackendName): Promise<boolean> {
       ? await tryNative()
       : name === 'wasm'
         ? await tryWasm()
-        : await tf.setBackend('cpu');
+        : await useCpu();
   if (ok) {
     await tf.ready();
     ready = Promise.resolve(name);
