@@ -9,7 +9,7 @@ import {
   syntheticPanel,
   truncatePanel,
 } from '@step4/core/testing';
-import { type PluginCheckRecord, stableJson } from '@step4/report';
+import type { PluginCheckRecord } from '@step4/report';
 import { builtinRegistry } from './builtin.js';
 import { type LoadedConfig, gridFromConfig, loadConfig, registryFromConfig } from './config.js';
 
@@ -30,8 +30,9 @@ export interface FamilyCheck {
 /**
  * The full check: the family's configured candidates on the embedded data, a
  * seeded synthetic panel, and a four-sleeve one (skipped for two-sleeve families).
+ * Built when a check runs, not when a command loads this module.
  */
-const FULL: ConformanceOptions = {
+const full = (): ConformanceOptions => ({
   panels: [
     referencePanel(),
     syntheticPanel({ months: 96, seed: 7 }),
@@ -39,15 +40,15 @@ const FULL: ConformanceOptions = {
   ],
   // A spread of the grid (first and last included): the checks are per candidate, and ML grids are costly.
   maxCandidates: 4,
-};
+});
 
 /** The quick check before a run: a few candidates, shorter panels, fewer cuts (a few seconds at most). */
-const QUICK: ConformanceOptions = {
+const quick = (): ConformanceOptions => ({
   panels: [truncatePanel(referencePanel(), 72), syntheticPanel({ months: 60, seed: 7 })],
   maxCandidates: 2,
   cuts: 2,
   stepwiseMonths: 4,
-};
+});
 
 function builtinKeys(loaded: LoadedConfig): Set<string> {
   if (!loaded.config.builtins) return new Set();
@@ -81,7 +82,7 @@ export async function checkFamilies(
         return first ? [{ family: r.family, config: first }] : [];
       });
     const result = await checkConformance(family, {
-      ...(opts.quick ? QUICK : FULL),
+      ...(opts.quick ? quick() : full()),
       configs: configured.length > 0 ? configured : undefined,
       seed: opts.seed,
       others: others.length > 0 ? others : undefined,
@@ -174,6 +175,8 @@ export async function quickPluginCheck(
   enabled: boolean,
   seed?: number,
 ): Promise<PluginCheckRecord[]> {
+  // Only plugin families are checked: a config without plugins has none (and nothing to record).
+  if (loaded.config.plugins.length === 0) return [];
   if (!enabled) {
     const builtins = builtinKeys(loaded);
     return registry
@@ -200,6 +203,7 @@ export async function checkCommand(o: { config?: string; json?: boolean; quick?:
   const loaded = await loadConfig(o.config);
   const registry = await registryFromConfig(loaded);
   const checks = await checkFamilies(registry, loaded, { quick: o.quick === true });
+  const { stableJson } = await import('@step4/report');
   process.stdout.write(o.json ? stableJson(checkJson(checks)) : formatCheckTable(checks));
   const failure = checkFailure(checks);
   if (failure) throw failure;

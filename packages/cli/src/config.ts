@@ -13,9 +13,10 @@ import {
   isInputError,
 } from '@step4/core';
 import { type FamilyReference, exportedDefault, familiesOf, loadFamilies } from '@step4/engine';
-import { z } from 'zod';
-import { BUILTIN_FAMILIES, builtinGrid } from './builtin.js';
-import { configRunOptionsShape } from './options.js';
+import { BUILTIN_FAMILIES, builtinGrid } from './builtin-list.js';
+import type { Step4Config } from './config-schema.js';
+
+export type { Step4Config, Step4ConfigInput } from './config-schema.js';
 
 /**
  * `step4.config.{json,mjs,js,ts}`: which plugins to load, how to change each
@@ -31,82 +32,12 @@ export const CONFIG_FILE_NAMES = [
   'step4.config.ts',
 ] as const;
 
-const candidateSpec = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _, . and - only (it becomes a file name)'),
-  })
-  .catchall(z.union([z.number(), z.string(), z.boolean()]))
-  .describe(
-    'A candidate: its name and any family or position parameters (others take the reference defaults).',
-  );
-
-const gridChange = z
-  .object({
-    replace: z
-      .array(candidateSpec)
-      .optional()
-      .describe("Use these candidates instead of the family's default grid."),
-    extend: z
-      .array(candidateSpec)
-      .optional()
-      .describe('Add these candidates after the (default or replaced) grid.'),
-    disable: z.boolean().optional().describe("Run none of this family's candidates."),
-  })
-  .strict();
-
 /**
- * A plugin: a package name or path; the same with options for its factory
- * (`["pkg", { floor: 0.01 }]`, like ESLint, Vite and changesets); or, in a
- * JS/TS config, a family object made by `defineFamily` (`plugins: [inverseVol({ floor: 0.01 })]`).
+ * The config of a run without a config file: what `configSchema.parse({})`
+ * gives (a test holds them equal), without loading zod.
  */
-const pluginEntry = z.union([
-  z.string().min(1),
-  z.tuple([z.string().min(1), z.record(z.string(), z.unknown())]),
-  z.custom<CandidateFamily>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
-    message: 'expected a package name or path, [name, options], or a family object',
-  }),
-]);
-
-const sleeve = z.object({ name: z.string().regex(/^[a-z][a-z0-9_]*$/), path: z.string() }).strict();
-
-export const configSchema = z
-  .object({
-    $schema: z.string().optional(),
-    plugins: z
-      .array(pluginEntry)
-      .default([])
-      .describe(
-        'Family packages or files to load: npm package names or paths relative to this file, each alone or as [name, options] (options go to its factory); JS/TS configs may also give family objects.',
-      ),
-    builtins: z.boolean().default(true).describe('Also register the built-in families (default true).'),
-    grids: z.record(z.string(), gridChange).default({}).describe('Grid changes per family name.'),
-    options: z
-      .object({
-        sleeves: z
-          .array(sleeve)
-          .min(2)
-          .optional()
-          .describe(
-            'The sleeve tables (two or more; paths relative to this file), in order: the first is sleeve A of a two-sleeve run.',
-          ),
-      })
-      // Every other run option comes from the one definition the command-line flags use too.
-      .extend(configRunOptionsShape)
-      .strict()
-      .default({})
-      .describe('Run options; a command-line option given explicitly wins.'),
-  })
-  .strict();
-
-export type Step4Config = z.infer<typeof configSchema>;
-export type Step4ConfigInput = z.input<typeof configSchema>;
-
-export { defineConfig } from './define-config.js';
-
-/** JSON Schema of the config file, for editors (published as step4.config.schema.json). */
-export function configJsonSchema(): Record<string, unknown> {
-  // Family objects exist only in JS/TS configs: JSON Schema allows anything there.
-  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+export function defaultConfig(): Step4Config {
+  return { plugins: [], builtins: true, grids: {}, options: {} };
 }
 
 export interface LoadedConfig {
@@ -129,11 +60,6 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
   return undefined;
 }
 
-function formatIssue(file: string, issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
-  return `${file}: field ${field}: ${issue.message}`;
-}
-
 async function importModule(file: string): Promise<unknown> {
   if (file.endsWith('.ts')) {
     // TypeScript configs and plugins are loaded through tsx's loader, only when one is used.
@@ -145,7 +71,7 @@ async function importModule(file: string): Promise<unknown> {
 
 export async function loadConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedConfig> {
   const file = findConfigFile(explicit, cwd);
-  if (!file) return { dir: cwd, config: configSchema.parse({}) };
+  if (!file) return { dir: cwd, config: defaultConfig() };
   let raw: unknown;
   try {
     if (file.endsWith('.json')) {
@@ -159,18 +85,8 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
       file,
     });
   }
+  const { parseConfig } = await import('./config-schema.js');
   return { file, dir: dirname(file), config: parseConfig(raw, file) };
-}
-
-/** Validate a config's contents; the first problem is an InputError naming the file and the field. */
-export function parseConfig(raw: unknown, file: string): Step4Config {
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new InputError(formatIssue(file, parsed.error.issues[0]), {
-      file,
-      field: parsed.error.issues[0].path.join('.'),
-    });
-  return parsed.data;
 }
 
 function oneLine(e: unknown): string {

@@ -1,4 +1,4 @@
-import type { Step4ConfigInput } from './config.js';
+import type { Step4ConfigInput } from './config-schema.js';
 
 /**
  * Type help for `step4.config.ts` / `.mjs` (identity, like Vite's

@@ -1,7 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InputError } from '@step4/core';
 import { type Command, Option } from 'commander';
-import { z } from 'zod';
 
 /**
  * The run options of `step4 run-all` and `step4 optimize`, each defined ONCE:
@@ -9,6 +7,10 @@ import { z } from 'zod';
  * default and its description. The command-line flags and the config file's
  * `options` schema are both derived from this list, so they accept and refuse
  * exactly the same values with the same message.
+ *
+ * This module holds no validation code: the zod schema of each option is
+ * built from its definition in option-schemas.ts, loaded only by the
+ * commands that parse option values, so `step4 --help` does not load zod.
  */
 
 /** The commands that take run options (they differ in some defaults). */
@@ -28,7 +30,7 @@ export interface NumberBounds {
 /** A default, fixed or depending on the command. */
 type Default<T> = T | ((command: RunCommandName) => T);
 
-interface DefBase<K extends string, S extends z.ZodType, D> {
+interface DefBase<K extends string, D> {
   /** Name in the config file's `options` and in the parsed command-line options. */
   readonly key: K;
   /** The flag, e.g. `--start-capital`. */
@@ -36,15 +38,13 @@ interface DefBase<K extends string, S extends z.ZodType, D> {
   /** The flag's value name in the help, e.g. `<k>`. */
   readonly valueName: string;
   readonly description: string;
-  /** The one validation of the value (config file and, after conversion, command line). */
-  readonly schema: S;
   /** What a valid value is, e.g. `expected an integer >= 1 and <= 120`. */
   readonly expected: string;
   readonly default: D;
 }
 
 export interface NumberOptionDef<K extends string = string, D = Default<number> | undefined>
-  extends DefBase<K, z.ZodNumber, D> {
+  extends DefBase<K, D> {
   readonly kind: 'number';
   readonly bounds: NumberBounds;
 }
@@ -52,50 +52,28 @@ export interface NumberOptionDef<K extends string = string, D = Default<number> 
 export interface ChoiceOptionDef<
   K extends string = string,
   D = Default<string> | undefined,
-  S extends z.ZodType<string> = z.ZodType<string>,
-> extends DefBase<K, S, D> {
+  C extends readonly [string, ...string[]] = readonly [string, ...string[]],
+> extends DefBase<K, D> {
   readonly kind: 'choice';
-  readonly choices: readonly [string, ...string[]];
+  readonly choices: C;
 }
 
 export interface StringOptionDef<K extends string = string, D = Default<string> | undefined>
-  extends DefBase<K, z.ZodString, D> {
+  extends DefBase<K, D> {
   readonly kind: 'string';
 }
 
 /** An on/off option; the flag turns it off (`--no-<name>`), the config sets `true` or `false`. */
-export interface BooleanOptionDef<K extends string = string, D = Default<boolean>>
-  extends DefBase<K, z.ZodBoolean, D> {
+export interface BooleanOptionDef<K extends string = string, D = Default<boolean>> extends DefBase<K, D> {
   readonly kind: 'boolean';
 }
 
 export type RunOptionDef = NumberOptionDef | ChoiceOptionDef | StringOptionDef | BooleanOptionDef;
 
-/** A value as a message shows it: numbers as JavaScript prints them, anything else as JSON. */
-function shown(v: unknown): string {
-  if (typeof v === 'number' || v === undefined) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 /** `expected an integer >= 1 and <= 120` and the like. */
 export function describeBounds(b: NumberBounds): string {
   const what = b.even ? 'an even integer' : b.integer ? 'an integer' : 'a number';
   return `expected ${what} ${b.minExclusive ? '>' : '>='} ${b.min} and ${b.maxExclusive ? '<' : '<='} ${b.max}`;
-}
-
-function numberSchema(b: NumberBounds, expected: string): z.ZodNumber {
-  // Every check carries the same message, so whichever fails first names the whole rule.
-  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
-  let s = z.number({ error });
-  if (b.integer || b.even) s = s.int({ error });
-  s = b.minExclusive ? s.gt(b.min, { error }) : s.gte(b.min, { error });
-  s = b.maxExclusive ? s.lt(b.max, { error }) : s.lte(b.max, { error });
-  if (b.even) s = s.multipleOf(2, { error });
-  return s;
 }
 
 function numberOption<K extends string, D extends Default<number> | undefined = undefined>(
@@ -115,7 +93,6 @@ function numberOption<K extends string, D extends Default<number> | undefined = 
     description,
     bounds,
     expected,
-    schema: numberSchema(bounds, expected),
     default: dflt as D,
   };
 }
@@ -127,9 +104,7 @@ function choiceOption<K extends string, const C extends readonly [string, ...str
   description: string,
   choices: C,
   dflt: D,
-): ChoiceOptionDef<K, D, z.ZodEnum<{ [V in C[number]]: V }>> {
-  const expected = `expected one of ${choices.join(', ')}`;
-  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
+): ChoiceOptionDef<K, D, C> {
   return {
     kind: 'choice',
     key,
@@ -137,8 +112,7 @@ function choiceOption<K extends string, const C extends readonly [string, ...str
     valueName,
     description,
     choices,
-    expected,
-    schema: z.enum(choices, { error }) as z.ZodEnum<{ [V in C[number]]: V }>,
+    expected: `expected one of ${choices.join(', ')}`,
     default: dflt,
   };
 }
@@ -150,16 +124,13 @@ function stringOption<K extends string, D extends Default<string> | undefined>(
   description: string,
   dflt: D,
 ): StringOptionDef<K, D> {
-  const expected = 'expected a non-empty string';
-  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
   return {
     kind: 'string',
     key,
     flag,
     valueName,
     description,
-    expected,
-    schema: z.string({ error }).min(1, { error }),
+    expected: 'expected a non-empty string',
     default: dflt,
   };
 }
@@ -171,16 +142,13 @@ function booleanOption<K extends string>(
   description: string,
   dflt: boolean,
 ): BooleanOptionDef<K, boolean> {
-  const expected = 'expected true or false';
-  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
   return {
     kind: 'boolean',
     key,
     flag,
     valueName: '',
     description,
-    expected,
-    schema: z.boolean({ error }),
+    expected: 'expected true or false',
     default: dflt,
   };
 }
@@ -352,8 +320,16 @@ export const RUN_OPTIONS = [
   ),
 ] as const;
 
-type Def = (typeof RUN_OPTIONS)[number];
-type ValueOf<D extends Def> = z.output<D['schema']>;
+/** Every run option's definition, as its own type. */
+export type Def = (typeof RUN_OPTIONS)[number];
+/** The value type of an option. */
+type ValueOf<D extends Def> = D extends { kind: 'number' }
+  ? number
+  : D extends { kind: 'boolean' }
+    ? boolean
+    : D extends ChoiceOptionDef<string, unknown, infer C>
+      ? C[number]
+      : string;
 type KeysWithDefault = Extract<
   Def,
   { default: number | string | boolean | ((command: RunCommandName) => unknown) }
@@ -372,19 +348,11 @@ export function defaultOf(def: RunOptionDef, command: RunCommandName): number | 
   return typeof d === 'function' ? d(command) : d;
 }
 
-/** Parse a flag's string through the option's schema; a bad value is an InputError naming the flag. */
-export function parseFlagValue(def: RunOptionDef, raw: string): number | string {
-  const value = def.kind === 'number' ? (raw.trim() === '' ? Number.NaN : Number(raw)) : raw;
-  const parsed = def.schema.safeParse(value);
-  if (!parsed.success)
-    throw new InputError(`option ${def.flag}: ${def.expected}, got ${JSON.stringify(raw)}`, {
-      field: def.flag,
-    });
-  return parsed.data as number | string;
-}
+/** Turns a flag's string into the option's value, or throws an InputError naming the flag. */
+export type FlagParser = (def: RunOptionDef, raw: string) => number | string;
 
 /** The commander options of every run option, with the command's defaults. */
-export function addRunOptions(cmd: Command, command: RunCommandName): Command {
+export function addRunOptions(cmd: Command, command: RunCommandName, parseFlag: FlagParser): Command {
   for (const def of RUN_OPTIONS as readonly RunOptionDef[]) {
     if (def.kind === 'boolean') {
       // `--no-<name>`: commander defaults the value to true and sets false when the flag is given;
@@ -397,18 +365,10 @@ export function addRunOptions(cmd: Command, command: RunCommandName): Command {
     const option = new Option(`${def.flag} ${def.valueName}`, def.description);
     // The choices are listed in the help; the value is still checked by the schema (one message).
     if (def.kind === 'choice') option.choices(def.choices);
-    option.argParser((raw: string) => parseFlagValue(def, raw));
+    option.argParser((raw: string) => parseFlag(def, raw));
     const dflt = defaultOf(def, command);
     if (dflt !== undefined) option.default(dflt);
     cmd.addOption(option);
   }
   return cmd;
 }
-
-/** The config file's run options, each optional (a command-line option given explicitly wins). */
-export const configRunOptionsShape = Object.fromEntries(
-  (RUN_OPTIONS as readonly RunOptionDef[]).map((def) => [
-    def.key,
-    def.schema.optional().describe(def.description),
-  ]),
-) as { [D in Def as D['key']]: z.ZodOptional<D['schema']> };

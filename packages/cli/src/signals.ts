@@ -50,3 +50,23 @@ export function handleInterrupts(): Interrupts {
     },
   };
 }
+
+/** The interrupt handling of the running command (installed by the commands that write outputs). */
+let running: Interrupts | undefined;
+
+/** The running command's interrupt handling, installed on first use. */
+export function commandInterrupts(): Interrupts {
+  running ??= handleInterrupts();
+  return running;
+}
+
+/** The exit code of a signal that stopped the running command, if one did. */
+export function interruptedExitCode(): number | undefined {
+  return running?.exitCode();
+}
+
+/** The command has ended: remove its signal handlers. */
+export function endCommandInterrupts(): void {
+  running?.dispose();
+  running = undefined;
+}

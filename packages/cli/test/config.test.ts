@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closest, editDistance } from '@step4/core';
-import { configJsonSchema } from '../src/config.js';
+import { configJsonSchema } from '../src/config-schema.js';
 import { step4Async } from './helpers.js';
 
 const stableJson = (v: unknown) => `${JSON.stringify(v, null, 1)}\n`;

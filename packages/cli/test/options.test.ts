@@ -12,14 +12,15 @@ import { isInputError } from '@step4/core';
 import { Command, Option } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { configSchema, parseConfig } from '../src/config-schema.js';
+import { defaultConfig } from '../src/config.js';
+import { configRunOptionsShape, parseFlagValue, schemaOf } from '../src/option-schemas.js';
 import {
   type NumberBounds,
   RUN_OPTIONS,
   type RunCommandName,
   type RunOptionDef,
   addRunOptions,
-  configRunOptionsShape,
   defaultJobs,
   defaultOf,
 } from '../src/options.js';
@@ -33,7 +34,7 @@ const FILE = 'step4.config.json';
 
 /** Parse flags the way `step4 run-all` does (only the run options). */
 function parseFlags(args: string[], command: RunCommandName = 'run-all'): Record<string, unknown> {
-  const cmd = addRunOptions(new Command('x').exitOverride(), command);
+  const cmd = addRunOptions(new Command('x').exitOverride(), command, parseFlagValue);
   cmd.parse(args, { from: 'user' });
   return cmd.opts();
 }
@@ -121,7 +122,7 @@ const notANumber = fc.oneof(
 describe('one definition of the run options', () => {
   it('every option is both a flag and a config field with the same name', () => {
     expect(DEFS.length).toBeGreaterThanOrEqual(15);
-    const cmd = addRunOptions(new Command('x'), 'run-all');
+    const cmd = addRunOptions(new Command('x'), 'run-all', parseFlagValue);
     for (const def of ALL_DEFS) {
       // Commander derives the attribute from the flag: it must be the config key.
       expect(new Option(`${def.flag} ${def.valueName}`.trim()).attributeName()).toBe(def.key);
@@ -130,6 +131,11 @@ describe('one definition of the run options', () => {
     }
     expect(Object.keys(configRunOptionsShape)).toHaveLength(ALL_DEFS.length);
     expect(parseConfig({}, FILE).options).toEqual({});
+  });
+
+  it('a run without a config file gets what the schema makes of an empty config (without loading zod)', () => {
+    expect(defaultConfig()).toStrictEqual(configSchema.parse({}));
+    expect(defaultConfig()).toStrictEqual(parseConfig({}, FILE));
   });
 
   it('keeps the defaults; run-all and optimize differ only in the out dir and bootstrap samples', () => {
@@ -157,7 +163,7 @@ describe('one definition of the run options', () => {
     for (const def of ALL_DEFS) {
       const d = defaultOf(def, 'run-all');
       // A default is itself a valid value.
-      if (d !== undefined) expect(def.schema.safeParse(d).success, def.key).toBe(true);
+      if (d !== undefined) expect(schemaOf(def).safeParse(d).success, def.key).toBe(true);
     }
   });
 

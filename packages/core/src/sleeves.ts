@@ -1,14 +1,58 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { type DataType, type Table, Type, tableFromIPC } from 'apache-arrow';
-import { type Options as CsvOptions, parse as csvParser } from 'csv-parse';
-import { parse as csvParseSync } from 'csv-parse/sync';
-// parquet-wasm's "node" export condition loads its wasm from disk synchronously: no fetch, no init().
-import { readParquet } from 'parquet-wasm';
+import type { DataType, Table } from 'apache-arrow';
+import type { Options as CsvOptions } from 'csv-parse';
 import { InputError, isInputError, quoteValue } from './errors.js';
 import { type SleevePanel, type SleeveTable, monthEndOf, nextMonth } from './panel.js';
+
+/*
+ * The parsers are loaded on first use, not with this module: every program
+ * importing @step4/core (a CLI's --help, a family package) would otherwise
+ * pay for apache-arrow and the parquet-wasm module on start. csv-parse and
+ * parquet-wasm's "node" build are CommonJS-loadable, so the synchronous
+ * parsers below can require them.
+ */
+const requireLib = createRequire(import.meta.url);
+type Arrow = typeof import('apache-arrow');
+type CsvParse = typeof import('csv-parse');
+type CsvParseSync = typeof import('csv-parse/sync');
+type ParquetWasm = typeof import('parquet-wasm');
+let csvLib: CsvParse | undefined;
+let csvSyncLib: CsvParseSync | undefined;
+let arrowLib: Arrow | undefined;
+
+function csvParser(options: CsvOptions): ReturnType<CsvParse['parse']> {
+  csvLib ??= requireLib('csv-parse') as CsvParse;
+  return csvLib.parse(options);
+}
+
+function csvParseSync(input: Buffer | string, options: CsvOptions): string[][] {
+  csvSyncLib ??= requireLib('csv-parse/sync') as CsvParseSync;
+  return csvSyncLib.parse(input, options) as string[][];
+}
+
+/**
+ * apache-arrow's ES module, the instance the output writer (@step4/report)
+ * uses too, so a run that reads and writes Parquet loads it once;
+ * `loadSleeveTable` imports it before parsing.
+ */
+async function importArrow(): Promise<void> {
+  arrowLib ??= await import('apache-arrow');
+}
+
+/** The Arrow module: the one imported already, else (a synchronous parse first) its CommonJS build. */
+function arrow(): Arrow {
+  arrowLib ??= requireLib('apache-arrow') as Arrow;
+  return arrowLib;
+}
+
+/** parquet-wasm's "node" export condition loads its wasm from disk synchronously: no fetch, no init(). */
+function readParquet(bytes: Uint8Array): ReturnType<ParquetWasm['readParquet']> {
+  return (requireLib('parquet-wasm') as ParquetWasm).readParquet(bytes);
+}
 
 /**
  * Loading a "Step 3 monthly table" (docs/model/inputs.md): `month_end` and `ret`
@@ -575,13 +619,18 @@ function zoneMonth(tz: string | null | undefined, file: string): (ms: number) =>
   };
 }
 
-const isStringType = (t: DataType): boolean =>
-  t.typeId === Type.Utf8 ||
-  t.typeId === Type.LargeUtf8 ||
-  (t.typeId === Type.Dictionary && isStringType((t as unknown as { dictionary: DataType }).dictionary));
+function isStringType(t: DataType): boolean {
+  const { Type } = arrow();
+  return (
+    t.typeId === Type.Utf8 ||
+    t.typeId === Type.LargeUtf8 ||
+    (t.typeId === Type.Dictionary && isStringType((t as unknown as { dictionary: DataType }).dictionary))
+  );
+}
 
 /** month_end cells of a Parquet table: strings are parsed later; timestamps and dates are months now. */
 function parquetMonths(table: Table, index: number, file: string): Pick<RawRow, 'monthEnd' | 'month'>[] {
+  const { Type } = arrow();
   const col = table.getChildAt(index)!;
   const type = col.type as DataType & { timezone?: string | null };
   const out: Pick<RawRow, 'monthEnd' | 'month'>[] = [];
@@ -613,6 +662,7 @@ function parquetMonths(table: Table, index: number, file: string): Pick<RawRow, 
 
 /** A numeric Parquet column (ret, equity) as JS numbers, nulls kept. */
 function parquetNumbers(table: Table, index: number, field: string, file: string): (number | null)[] {
+  const { Type } = arrow();
   const col = table.getChildAt(index)!;
   if (col.type.typeId !== Type.Float && col.type.typeId !== Type.Int) {
     throw new InputError(
@@ -631,7 +681,7 @@ export function parseSleeveParquet(bytes: Uint8Array, opts: ParseOptions): Sleev
   const file = opts.source;
   let table: Table;
   try {
-    table = tableFromIPC(readParquet(bytes).intoIPCStream());
+    table = arrow().tableFromIPC(readParquet(bytes).intoIPCStream());
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new InputError(`${file}: not a readable Parquet file (${quoteValue(why.split('\n')[0], 120)})`, {
@@ -677,6 +727,7 @@ async function isParquetFile(path: string): Promise<boolean> {
 /** Read and validate a sleeve table from a CSV or Parquet file. */
 export async function loadSleeveTable(path: string, name: string): Promise<SleeveTable> {
   if (!(await isParquetFile(path))) return streamCsvFile(path, name);
+  await importArrow();
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
