@@ -33,6 +33,7 @@ import {
 import { type RunCommandName, type RunOptionValues, addRunOptions } from './options.js';
 import { checkCommand, quickPluginCheck } from './check.js';
 import { scaffoldFamily } from './scaffold.js';
+import { registerSweepCommands } from './sweep-commands.js';
 import { type Interrupts, handleInterrupts } from './signals.js';
 import { progressReporter } from './progress.js';
 import { formatCandidates, formatFamilies, formatOptimizeSummary, formatRunAllSummary } from './summary.js';
@@ -402,6 +403,7 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(stableJson(configJsonSchema()));
     });
+  registerSweepCommands(program);
   return program;
 }
 
