@@ -1,6 +1,14 @@
+/** Failures reported once every output is written: the command ends with exit code 3. */
+export class FailuresAfterOutputs extends Error {}
+
 /** `--fail-on-candidate-error`: failed candidates end the run with exit code 3 (outputs are written). */
-export class CandidateFailures extends Error {
+export class CandidateFailures extends FailuresAfterOutputs {
   override readonly name = 'CandidateFailures';
+}
+
+/** Failed sweep cells (their errors are in the leaderboard and the report): exit code 3. */
+export class CellFailures extends FailuresAfterOutputs {
+  override readonly name = 'CellFailures';
 }
 
 export function failOnCandidateErrors(

@@ -1,8 +1,9 @@
 import { OBJECTIVES, isInputError } from '@step4/core';
 import { Command, CommanderError, Option } from 'commander';
-import { CandidateFailures } from './failures.js';
+import { FailuresAfterOutputs } from './failures.js';
 import { type FlagParser, type RunCommandName, addRunOptions } from './options.js';
 import { endCommandInterrupts, interruptedExitCode } from './signals.js';
+import { registerSweepCommands } from './sweep-commands.js';
 import { cliPackage } from './version.js';
 
 /**
@@ -149,6 +150,7 @@ export function buildProgram(): Command {
     .command('config-schema')
     .description('print the JSON Schema of step4.config.json (also shipped as step4.config.schema.json)')
     .action(async () => (await commands()).configSchemaCommand());
+  registerSweepCommands(program);
   return program;
 }
 
@@ -194,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with exit code 0; usage errors are bad input.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof CandidateFailures) {
+    if (e instanceof FailuresAfterOutputs) {
       process.stderr.write(`step4: error: ${e.message.split('\n')[0]}\n`);
       return 3;
     }

@@ -37,6 +37,11 @@ function embeddedPath(path: string, field: string): { file: string; embedded: bo
   return { file, embedded: true };
 }
 
+/** The shipped table of an `embedded:<name>` path; an unknown name is bad input naming `field`. */
+export function embeddedSleeveFile(path: string, field: string): string {
+  return embeddedPath(path, field).file;
+}
+
 /** The sleeve options of the command line. */
 export interface SleeveOptions {
   sleeve?: string[];
