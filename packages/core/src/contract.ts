@@ -437,7 +437,8 @@ export function candidateParameterNames(family: Pick<CandidateFamily, 'params'>)
   return [...Object.keys(family.params), ...Object.keys(DEFAULT_POSITION)];
 }
 
-interface Range {
+/** Bounds of a numeric parameter (inclusive unless marked exclusive). */
+export interface ParamRange {
   min: number;
   max: number;
   integer?: boolean;
@@ -445,7 +446,8 @@ interface Range {
   maxExclusive?: boolean;
 }
 
-const POSITION_RANGES: Record<keyof PositionParams, Range> = {
+/** Bounds of the position and cost parameters every candidate has (checked by `validateCandidate`). */
+export const POSITION_PARAM_BOUNDS: Readonly<Record<keyof PositionParams, Readonly<ParamRange>>> = {
   min_w: { min: 0, max: 1 },
   max_w: { min: 0, max: 1 },
   smoothing: { min: 0, max: 1, maxExclusive: true },
@@ -459,7 +461,7 @@ const POSITION_RANGES: Record<keyof PositionParams, Range> = {
   gross_cost_bps: { min: 0, max: 10_000 },
 };
 
-function checkNumber(where: string, field: string, v: unknown, r: Range): void {
+function checkNumber(where: string, field: string, v: unknown, r: ParamRange): void {
   const ok =
     typeof v === 'number' &&
     Number.isFinite(v) &&
@@ -529,7 +531,7 @@ export function validateCandidate(
       { field: key },
     );
   }
-  for (const [field, range] of Object.entries(POSITION_RANGES))
+  for (const [field, range] of Object.entries(POSITION_PARAM_BOUNDS))
     checkNumber(where, field, config[field], range);
   if (config.min_w > config.max_w) {
     throw new InputError(`${where}: min_w (${config.min_w}) must not exceed max_w (${config.max_w})`, {

@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '@step4/core';
+import { POSITION_PARAM_BOUNDS } from '@step4/core/contract';
+import { RUN_OPTIONS, type RunOptionDef } from '@step4/core/run-options';
+import { boundedNumberSchema, schemaOf } from '@step4/core/run-option-schemas';
 import { type EngineOptions, exportedDefault } from '@step4/engine';
 import { z } from 'zod';
 
@@ -10,70 +13,45 @@ import { z } from 'zod';
  * sleeves, the universes drawn from it, option variants (a product of axes)
  * and the grid (a run config's plugins and grid changes).
  *
- * The run options' bounds are defined once in the CLI (`packages/cli/src/options.ts`),
- * which depends on this package, so they cannot be imported here: this is a
- * thin, dependency-free copy of the bounds of the options a sweep may vary,
- * typed against the engine's `EngineOptions` (a key the engine does not have
- * does not compile). The engine and core check every value again when a cell runs.
+ * Every option is checked by its one definition: the run options' schemas
+ * of `@step4/core/run-option-schemas` (the CLI's flags and config use the
+ * same), the candidates' costs by core's position-parameter bounds.
  */
-
-/** A value as a message shows it. */
-function shown(v: unknown): string {
-  if (typeof v === 'number' || v === undefined) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-interface Bounds {
-  readonly integer?: boolean;
-  readonly even?: boolean;
-  readonly min: number;
-  readonly minExclusive?: boolean;
-  readonly max: number;
-}
-
-function num(b: Bounds) {
-  const what = b.even ? 'an even integer' : b.integer ? 'an integer' : 'a number';
-  const expected = `expected ${what} ${b.minExclusive ? '>' : '>='} ${b.min} and <= ${b.max}`;
-  const error = (issue: { input?: unknown }) => `${expected}, got ${shown(issue.input)}`;
-  let s = z.number({ error });
-  if (b.integer || b.even) s = s.int({ error });
-  s = b.minExclusive ? s.gt(b.min, { error }) : s.gte(b.min, { error });
-  s = s.lte(b.max, { error });
-  if (b.even) s = s.multipleOf(2, { error });
-  return s;
-}
 
 /** The engine options a sweep may set or vary (a risk-free table is a path: not in a sweep). */
 type SweepEngineKey = Exclude<keyof EngineOptions, 'riskFreeTable'>;
 
-const ENGINE_OPTION_SCHEMAS = {
-  startCapital: num({ min: 0, minExclusive: true, max: 1e12 }),
-  trainRatio: num({ min: 0, minExclusive: true, max: 0.99 }),
-  minHistoryMonths: num({ integer: true, min: 1, max: 600 }),
-  seed: num({ integer: true, min: 0, max: 0xffffffff }),
-  financingBpsPerYear: num({ min: 0, max: 10_000 }),
-  bootstrapSamples: num({ integer: true, min: 100, max: 1_000_000 }),
-  bootstrapBlockMonths: num({ integer: true, min: 1, max: 120 }),
-  bootstrapMethod: z.enum(['circular', 'stationary'], {
-    error: (i) => `expected one of circular, stationary, got ${shown(i.input)}`,
-  }),
-  pboBlocks: num({ integer: true, even: true, min: 2, max: 24 }),
-  promoteDdCap: num({ min: 0, minExclusive: true, max: 1 }),
-  maxDrawdownCap: num({ min: 0, minExclusive: true, max: 1 }),
-  maxPbo: num({ min: 0, max: 1 }),
-  minDsr: num({ min: 0, max: 1 }),
-  riskFreeAnnual: num({ min: -0.1, max: 1 }),
-  spaReplications: num({ integer: true, min: 0, max: 1_000_000 }),
-} satisfies Record<SweepEngineKey, z.ZodType>;
+const SWEEP_ENGINE_KEYS = [
+  'startCapital',
+  'trainRatio',
+  'minHistoryMonths',
+  'seed',
+  'financingBpsPerYear',
+  'bootstrapSamples',
+  'bootstrapBlockMonths',
+  'bootstrapMethod',
+  'pboBlocks',
+  'promoteDdCap',
+  'maxDrawdownCap',
+  'maxPbo',
+  'minDsr',
+  'riskFreeAnnual',
+  'spaReplications',
+] as const satisfies readonly SweepEngineKey[];
 
-/** Candidate parameters a sweep may set in every candidate of the grid (core's bounds, packages/core/src/contract.ts). */
+/** The run options' own schemas (one definition, `@step4/core/run-options`), for the keys a sweep may set. */
+const ENGINE_OPTION_SCHEMAS = Object.fromEntries(
+  SWEEP_ENGINE_KEYS.map((key) => {
+    const def = (RUN_OPTIONS as readonly RunOptionDef[]).find((d) => d.key === key);
+    if (!def) throw new Error(`run option ${key} is not defined in @step4/core/run-options`);
+    return [key, schemaOf(def)];
+  }),
+) as unknown as { [K in (typeof SWEEP_ENGINE_KEYS)[number]]: z.ZodType<NonNullable<EngineOptions[K]>> };
+
+/** Candidate parameters a sweep may set in every candidate of the grid, with core's bounds. */
 const CANDIDATE_OPTION_SCHEMAS = {
-  turn_cost_bps: num({ min: 0, max: 10_000 }),
-  gross_cost_bps: num({ min: 0, max: 10_000 }),
+  turn_cost_bps: boundedNumberSchema(POSITION_PARAM_BOUNDS.turn_cost_bps),
+  gross_cost_bps: boundedNumberSchema(POSITION_PARAM_BOUNDS.gross_cost_bps),
 };
 
 export const SWEEP_OPTION_KEYS = [
@@ -114,8 +92,8 @@ const universesSchema = z.union([
   z.array(z.array(sleeveName).min(2)).min(1),
   z
     .object({
-      minSize: num({ integer: true, min: 2, max: 64 }),
-      maxSize: num({ integer: true, min: 2, max: 64 }).optional(),
+      minSize: boundedNumberSchema({ integer: true, min: 2, max: 64 }),
+      maxSize: boundedNumberSchema({ integer: true, min: 2, max: 64 }).optional(),
     })
     .strict(),
 ]);
