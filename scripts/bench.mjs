@@ -19,13 +19,15 @@ import { pathToFileURL } from 'node:url';
 /**
  * The figures before the issue's work, measured on this 2-core machine at commit 1eb8f78
  * with this script's per-family and forest sections (ms per candidate path of 90 months,
- * ms per 220-tree forest on 48 x 17). The speed-up rows divide them by today's figures.
+ * ms per 220-tree forest on 48 x 17): the mean of two runs (ml_lr 637 and 495, ml_rf 308
+ * and 338, regime_rf 379 and 383, forest 3.54 and 3.73; `--root` on a checkout of 1eb8f78
+ * repeats them). The speed-up rows divide them by today's figures.
  */
 const BEFORE_ISSUE_14 = {
-  ml_lr_lb48_g1_3: 637,
-  ml_rf_lb48_g1_3: 308,
-  regime_rf_lb48_g1_3: 379,
-  typedForest220: 3.54,
+  ml_lr_lb48_g1_3: 566,
+  ml_rf_lb48_g1_3: 323,
+  regime_rf_lb48_g1_3: 381,
+  typedForest220: 3.64,
 };
 
 /** Bound of the slowest run (the eight-sleeve panel took minutes before the issue's work). */
