@@ -44,9 +44,13 @@ export interface Exit {
   readonly stderr: string;
 }
 
-/** Start the CLI; `done` resolves when it exits. */
-export function startCli(args: string[], cwd: string): { child: ChildProcess; done: Promise<Exit> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start the CLI (with this process's environment unless `env` is given); `done` resolves when it exits. */
+export function startCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; done: Promise<Exit> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => {
@@ -61,8 +65,8 @@ export function startCli(args: string[], cwd: string): { child: ChildProcess; do
   return { child, done };
 }
 
-export function runCli(args: string[], cwd: string): Promise<Exit> {
-  return startCli(args, cwd).done;
+export function runCli(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Exit> {
+  return startCli(args, cwd, env).done;
 }
 
 export function freePort(): Promise<number> {

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -173,7 +173,6 @@ describe('a sweep through BullMQ on Redis', () => {
   it('a worker refuses a cell whose families its own config does not load; the error reaches the leaderboard', async () => {
     const redis = await startRedis();
     const url = redis.url();
-    const { writeFileSync } = await import('node:fs');
     // This worker's config loads no family at all (no built-ins, no plugins).
     writeFileSync(join(dir, 'bare.config.json'), JSON.stringify({ builtins: false }));
     const w = startCli(['worker', '--queue', url, '--config', 'bare.config.json', ...WORKER_FLAGS], dir);
@@ -183,5 +182,136 @@ describe('a sweep through BullMQ on Redis', () => {
     expect(r.stdout).toContain("which this worker's config does not load");
     w.child.kill('SIGTERM');
     await w.done;
+  }, 600_000);
+  it('a TLS Redis (rediss://): a worker and coordinator that trust its CA give the same leaderboard; an untrusted certificate is one line and exit 2', async () => {
+    // A throw-away CA and a server certificate for 127.0.0.1 (Debian's redis-server is built with TLS).
+    const certs = tempDir('tls');
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=step4 test CA',
+    );
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    );
+    writeFileSync(join(certs, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
+    const port = await freePort();
+    const server = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        join(certs, 'server.crt'),
+        '--tls-key-file',
+        join(certs, 'server.key'),
+        '--tls-ca-cert-file',
+        join(certs, 'ca.crt'),
+        '--tls-auth-clients',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        certs,
+      ],
+      { stdio: 'ignore' },
+    );
+    started.push(server);
+    const ca = readFileSync(join(certs, 'ca.crt'));
+    for (let i = 0; ; i++) {
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        tls: { ca },
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        await probe.ping();
+        probe.disconnect();
+        break;
+      } catch (e) {
+        probe.disconnect();
+        if (i > 100) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const url = `rediss://127.0.0.1:${port}`;
+    writeSweep(dir, smallSweep({ universes: [['qqq', 'btc']] }), 'tls.json');
+    const { NODE_EXTRA_CA_CERTS: _, ...withoutCa } = process.env;
+    const untrusted = await runCli(
+      ['sweep', 'tls.json', '--out-dir', 'tls-untrusted', '--queue', url, '--quiet'],
+      dir,
+      withoutCa,
+    );
+    expect(untrusted.code).toBe(2);
+    expect(untrusted.stderr).toMatch(
+      /^step4: error: option --queue rediss:\/\/127\.0\.0\.1:\d+: cannot connect[^\n]*\n$/,
+    );
+    const trusting = { ...withoutCa, NODE_EXTRA_CA_CERTS: join(certs, 'ca.crt') };
+    const w = startCli(['worker', '--queue', url, ...WORKER_FLAGS], dir, trusting);
+    started.push(w.child);
+    const r = await runCli(
+      ['sweep', 'tls.json', '--out-dir', 'tls', '--queue', url, '--quiet'],
+      dir,
+      trusting,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const l = await runCli(['sweep', 'tls.json', '--out-dir', 'tls-local', '--workers', '1', '--quiet'], dir);
+    expect(l.code).toBe(0);
+    expect(
+      readFileSync(join(dir, 'tls', 'leaderboard.parquet')).equals(
+        readFileSync(join(dir, 'tls-local', 'leaderboard.parquet')),
+      ),
+    ).toBe(true);
+    w.child.kill('SIGTERM');
+    expect((await w.done).code).toBe(0);
   }, 600_000);
 });
