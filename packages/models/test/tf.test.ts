@@ -123,7 +123,7 @@ describe('tfjs 4.22 wasm batched matMul with batch size 1', () => {
     expect(await useTfBackend('wasm')).toBe(true);
     const B = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 3, 2]);
     tf.matMul(tf.ones([1, 3, 3]), B).dispose();
-    const wrong = tf.matMul(tf.ones([1, 1, 2]), B.reshape([1, 2, 3])).arraySync();
+    const wrong = tf.matMul(tf.ones([1, 1, 2]), tf.reshape(B, [1, 2, 3])).arraySync();
     // The right product is [[5, 7, 9]]. If this starts to hold, tfjs fixed the bug and the
     // batch padding in solveSpdBatchMixed can go.
     expect(wrong).not.toEqual([[[5, 7, 9]]]);
