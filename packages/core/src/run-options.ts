@@ -245,7 +245,7 @@ export const RUN_OPTIONS = [
     'jobs',
     '--jobs',
     '<n>',
-    'worker threads simulating candidates (1 = in this process)',
+    'threads simulating candidates: this one and n - 1 worker threads (1 = this process only)',
     { integer: true, min: 1, max: 256 },
     () => defaultJobs(),
   ),
