@@ -7,8 +7,10 @@ export {
   type MonthlyColumns,
   type ParquetColumns,
   type PathColumns,
+  type RecordColumnKind,
   monthlyTableToParquet,
   pathTableToParquet,
   readParquetTable,
+  recordsToParquet,
 } from './tables.js';
 export * from './tearsheet/index.js';

@@ -88,13 +88,51 @@ export interface WrittenTable {
   readBack(): ParquetColumns;
 }
 
+/** An Arrow table as Parquet bytes, Snappy-compressed: every step4 table is written this way. */
+function encodeParquet(table: import('apache-arrow').Table): Uint8Array {
+  const { tableToIPC } = arrow();
+  const { Compression, Table: WasmTable, WriterPropertiesBuilder, writeParquet } = parquet();
+  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
+  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+}
+
+/** The type of a column of a record table. */
+export type RecordColumnKind = 'int' | 'float' | 'string' | 'bool';
+
+/**
+ * A table of records (e.g. a sweep's leaderboard) as Parquet: the given
+ * columns in order, each nullable, Int32, Float64, Utf8 or Bool; a missing
+ * value is null.
+ */
+export function recordsToParquet(
+  columns: readonly (readonly [name: string, kind: RecordColumnKind])[],
+  rows: readonly Readonly<Record<string, string | number | boolean | null>>[],
+): Uint8Array {
+  const { Bool, Field, Float64, Int32, Schema, Table, Utf8, vectorFromArray } = arrow();
+  const typeOf = {
+    int: () => new Int32(),
+    float: () => new Float64(),
+    string: () => new Utf8(),
+    bool: () => new Bool(),
+  };
+  const fields = columns.map(([name, kind]) => new Field(name, typeOf[kind](), true));
+  const vectors = Object.fromEntries(
+    columns.map(([name, kind]) => [
+      name,
+      vectorFromArray(
+        rows.map((r) => r[name] ?? null),
+        typeOf[kind](),
+      ),
+    ]),
+  );
+  return encodeParquet(new Table(new Schema(fields), vectors as never));
+}
+
 /** A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3 format, then Float64 columns. */
 function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): WrittenTable {
   // Every column is checked before anything is built, so a bad value never reaches a file.
   const checked = columns.map((c) => checkedValues(c, monthEnds, file));
-  const { Field, Float64, Schema, Table, TimestampMillisecond, makeVector, tableToIPC, vectorFromArray } =
-    arrow();
-  const { Compression, Table: WasmTable, WriterPropertiesBuilder, writeParquet } = parquet();
+  const { Field, Float64, Schema, Table, TimestampMillisecond, makeVector, vectorFromArray } = arrow();
   const tsType = new TimestampMillisecond('UTC');
   const fields = [
     new Field('month_end', tsType, false),
@@ -112,8 +150,7 @@ function toParquet(monthEnds: readonly string[], columns: readonly Column[], fil
     new Schema(fields),
     Object.fromEntries(fields.map((f, i) => [f.name, vectors[i]])) as never,
   );
-  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
-  const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+  const bytes = encodeParquet(table);
   // Copies now: the caller's arrays may change after the write; a null reads back as NaN, as written.
   const values = columns.map((c) => Float64Array.from(c.values));
   let read: ParquetColumns | undefined;

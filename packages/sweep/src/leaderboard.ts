@@ -1,17 +1,13 @@
-import { Bool, Field, Float64, Int32, Schema, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { RUN_ALL_OBJECTIVES } from '@step4/engine';
-// parquet-wasm's "node" export condition loads its wasm from disk synchronously (as @step4/report does).
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { type RecordColumnKind, recordsToParquet } from '@step4/report';
 import { type SweepCell, canonicalJson, resolvedOptions } from './cells.js';
 import { METRIC_COLUMNS, type CellOutcome, type RowValue } from './run-cell.js';
 
 /** A leaderboard row: the cell, its options, and one objective's result (or the cell's error). */
 export type LeaderboardRow = Readonly<Record<string, RowValue>>;
 
-type Kind = 'int' | 'float' | 'string' | 'bool';
-
 /** Every column of `leaderboard.parquet`, in order, with its type (every one nullable except the cell's own). */
-export const LEADERBOARD_COLUMNS: readonly (readonly [string, Kind])[] = [
+export const LEADERBOARD_COLUMNS: readonly (readonly [string, RecordColumnKind])[] = [
   ['cell', 'int'],
   ['cell_hash', 'string'],
   ['universe', 'string'],
@@ -84,26 +80,7 @@ function complete(row: Record<string, RowValue>): LeaderboardRow {
   return out;
 }
 
-const ARROW_TYPES = {
-  int: () => new Int32(),
-  float: () => new Float64(),
-  string: () => new Utf8(),
-  bool: () => new Bool(),
-};
-
-/** `leaderboard.parquet`: the columns of `LEADERBOARD_COLUMNS`, Snappy-compressed like every step4 table. */
+/** `leaderboard.parquet`: the columns of `LEADERBOARD_COLUMNS`, written like every step4 table (@step4/report). */
 export function leaderboardToParquet(rows: readonly LeaderboardRow[]): Uint8Array {
-  const fields = LEADERBOARD_COLUMNS.map(([name, kind]) => new Field(name, ARROW_TYPES[kind](), true));
-  const vectors = Object.fromEntries(
-    LEADERBOARD_COLUMNS.map(([name, kind]) => [
-      name,
-      vectorFromArray(
-        rows.map((r) => r[name]),
-        ARROW_TYPES[kind](),
-      ),
-    ]),
-  );
-  const arrow = new Table(new Schema(fields), vectors as never);
-  const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(arrow, 'stream')), props);
+  return recordsToParquet(LEADERBOARD_COLUMNS, rows);
 }
