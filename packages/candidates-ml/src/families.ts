@@ -3,6 +3,7 @@ import {
   type CandidateConfig,
   type Decision,
   type DecisionPanel,
+  type DecisionShape,
   defineFamily,
   type FamilyConfig,
   type ParamSchema,
@@ -12,12 +13,14 @@ import {
   DecisionCache,
   forestClass1,
   type ForestEngineName,
+  forestDecisionCost,
   forestEngine,
   bestSleeve,
   forestSleeveProba,
   logisticPredictBatch,
   meanVarianceSimplex,
   multinomialPredictBatchExact,
+  multinomialUnknowns,
   panelFromContext,
   ridgePredictBatch,
   stepWindows,
@@ -100,7 +103,10 @@ function batchedFamily<const P extends ParamSchema>(
     config: FamilyConfig<P>,
     seed: number,
   ) => Promise<Decision[]>,
-  extra: { usesRandomness?: boolean } = {},
+  extra: {
+    usesRandomness?: boolean;
+    decisionCost?: (config: FamilyConfig<P>, shape: DecisionShape) => number;
+  } = {},
 ) {
   const cache = new DecisionCache<Decision[]>();
   return defineFamily({
@@ -152,6 +158,8 @@ export const mlDualRidgeFamily = () =>
       });
       return out;
     },
+    // Measured on a 2-core machine: one ridge fit per sleeve, growing with the features squared.
+    { decisionCost: (_c, { sleeves, features }) => 3e-4 * sleeves * features * features },
   );
 
 /** ml_lr: balanced logistic regression on the utility-bin labels. */
@@ -193,6 +201,15 @@ export const mlLrFamily = () =>
         out[t.k] = binDecision(p[j]);
       });
       return out;
+    },
+    {
+      // Measured on a 2-core machine: the two-sleeve fits are batched (under a millisecond a month);
+      // a multinomial fit's Newton steps cost its Cholesky solves (m^3) and Hessians (rows x m^2).
+      decisionCost: (c, { sleeves, features }) => {
+        if (sleeves === 2) return 0.7;
+        const m = multinomialUnknowns(sleeves, c.lookback, features);
+        return 1e-6 * m ** 3 + 3e-6 * c.lookback * m * m;
+      },
     },
   );
 
@@ -241,6 +258,9 @@ export const mlRfFamily = (options: ForestFamilyOptions = {}) => {
         return r ? binDecision(r.p1) : HOLD;
       });
     },
-    { usesRandomness: true },
+    {
+      usesRandomness: true,
+      decisionCost: (c, shape) => forestDecisionCost(forest.nTrees, c.lookback, shape),
+    },
   );
 };

@@ -11,6 +11,7 @@ import {
   type ForestEngineName,
   bestSleeve,
   forestClass1,
+  forestDecisionCost,
   forestEngine,
   forestSleeveProba,
   panelFromContext,
@@ -117,6 +118,7 @@ export const regimeRfFamily = (options: RegimeRfOptions = {}) => {
     sleeves: { min: 2 },
     minHistoryMonths: 25,
     usesRandomness: true,
+    decisionCost: (c, shape) => forestDecisionCost(REGIME_RF_FOREST.nTrees, c.lookback, shape),
     defaultGrid: grid,
     decidePath: (panel, steps, config, seed) =>
       cache.get(panel, `${config.lookback}|${seed}|${steps[0]}|${steps.length}`, async () =>

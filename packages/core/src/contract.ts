@@ -316,6 +316,13 @@ export interface CandidateFamily<P extends ParamSchema = ParamSchema> {
   readonly isStatic?: boolean;
   /** True when `decide` uses randomness (it must then use `ctx.seed`). */
   readonly usesRandomness?: boolean;
+  /**
+   * Rough cost of one decision month of `config` on a panel of this shape, in
+   * milliseconds (absent: `DEFAULT_DECISION_COST`). With several threads the
+   * engine starts the costliest candidates first, so one long candidate does not
+   * run alone at the end; it only orders the work, never changes a result.
+   */
+  decisionCost?(config: FamilyConfig<P>, shape: DecisionShape): number;
   decide(ctx: DecisionContext, config: FamilyConfig<P>): Decision | Promise<Decision>;
   /**
    * Optional batched form: decisions for Z rows `steps[k]` using only rows
@@ -328,6 +335,17 @@ export interface CandidateFamily<P extends ParamSchema = ParamSchema> {
     seed: number,
   ): Decision[] | Promise<Decision[]>;
 }
+
+/** The size of the decisions a run asks for, for `decisionCost`. */
+export interface DecisionShape {
+  /** Sleeves of the run. */
+  readonly sleeves: number;
+  /** Feature columns of the decision panel (`featureNames`). */
+  readonly features: number;
+}
+
+/** The cost of a decision month of a family that states none (`decisionCost`): a rule-based family's, roughly. */
+export const DEFAULT_DECISION_COST = 1;
 
 /** What `defineFamily` takes: a family whose `defaultGrid` builds its candidates with the typed builder. */
 export interface FamilyDefinition<P extends ParamSchema>

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import {
   type CandidateConfig,
   type CandidateFamily,
+  DEFAULT_DECISION_COST,
   DEFAULT_POSITION,
+  type DecisionShape,
   SUPPORTED_CORE_APIS,
   type SleeveUniverse,
   checkParamValue,
@@ -177,6 +179,29 @@ export function decisionGroups(grid: readonly CandidateConfig[]): CandidateConfi
     groups.get(key)!.push(c);
   }
   return [...groups.values()];
+}
+
+/**
+ * `decisionGroups`, costliest first by their family's `decisionCost` (a group
+ * shares its decisions, so it costs one candidate's); equal costs keep grid
+ * order. How a pool should hand out the groups: the long ones start early.
+ */
+export function decisionGroupsCostliestFirst(
+  grid: readonly CandidateConfig[],
+  registry: FamilyRegistry,
+  shape: DecisionShape,
+): CandidateConfig[][] {
+  return decisionGroups(grid)
+    .map((group, order) => {
+      const first = group[0];
+      const stated = registry.require(String(first.method), first.name).decisionCost?.(first, shape);
+      // A hint that is not a positive number is no hint.
+      const cost =
+        stated !== undefined && Number.isFinite(stated) && stated > 0 ? stated : DEFAULT_DECISION_COST;
+      return { group, order, cost };
+    })
+    .sort((a, b) => b.cost - a.cost || a.order - b.order)
+    .map((g) => g.group);
 }
 
 /**

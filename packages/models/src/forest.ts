@@ -43,6 +43,19 @@ export interface ForestEngine {
   ): Float64Array;
 }
 
+/**
+ * Rough milliseconds of one walk-forward decision of a forest of `nTrees` on
+ * `lookback` rows (a family's `decisionCost`), measured on a 2-core machine:
+ * linear in trees and rows, slowly growing with the sleeves.
+ */
+export function forestDecisionCost(
+  nTrees: number,
+  lookback: number,
+  shape: { readonly sleeves: number },
+): number {
+  return 1.5e-4 * nTrees * lookback * (1 + shape.sleeves / 4);
+}
+
 /** Reusable buffers for growing trees on one problem size. */
 interface Work {
   /** The window presorted, the tree's rows, the node sort buffers. */

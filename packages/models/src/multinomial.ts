@@ -277,6 +277,20 @@ function unpack(beta: Float64Array, f: number, Kp: number): { coef: Float64Array
  */
 const DENSE_MAX_UNKNOWNS = 200;
 
+/** Whether a fit of `classes` classes on n rows x f features is solved in the rows' span (see `DENSE_MAX_UNKNOWNS`). */
+function solvedInRowSpace(classes: number, n: number, f: number): boolean {
+  return classes * (f + 1) - 1 > DENSE_MAX_UNKNOWNS && n < f;
+}
+
+/**
+ * Unknowns of each Newton system of a multinomial fit (`multinomialFit`) of
+ * `classes` classes on n rows x f features, at most: what its cost grows with
+ * (the Cholesky solves, cubically).
+ */
+export function multinomialUnknowns(classes: number, n: number, f: number): number {
+  return classes * ((solvedInRowSpace(classes, n, f) ? n : f) + 1) - 1;
+}
+
 /**
  * An orthonormal basis (r x f, row-major, r <= n) of the span of the n rows
  * of Z, by modified Gram-Schmidt with one re-orthogonalisation; a row whose
@@ -385,7 +399,7 @@ export function multinomialFit(
   const Z = standardise(X, n, f, mean, scale);
   const sw = multinomialBalancedWeights(cls, Kp);
   const mode = options.rowSpace ?? 'auto';
-  if (mode === true || (mode === 'auto' && Kp * (f + 1) - 1 > DENSE_MAX_UNKNOWNS && n < f)) {
+  if (mode === true || (mode === 'auto' && solvedInRowSpace(Kp, n, f))) {
     const { Q, r, support } = rowSpace(Z, n, f);
     const fit = multinomialNewton(project(Z, n, f, Q, r, support), n, r, cls, Kp, sw, C);
     const reduced = unpack(fit.beta, r, Kp);

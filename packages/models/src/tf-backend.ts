@@ -103,12 +103,7 @@ export function tfReady(): Promise<TfBackendName> {
 /** Switch backends (tests and benchmarks); later calls of `tfReady` report it. */
 export async function useTfBackend(name: TfBackendName): Promise<boolean> {
   await loadTf();
-  const ok =
-    name === 'tensorflow'
-      ? await tryNative()
-      : name === 'wasm'
-        ? await tryWasm()
-        : await useCpu();
+  const ok = name === 'tensorflow' ? await tryNative() : name === 'wasm' ? await tryWasm() : await useCpu();
   if (ok) {
     await tf.ready();
     ready = Promise.resolve(name);

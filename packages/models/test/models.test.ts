@@ -55,7 +55,8 @@ describe('float64 solvers', () => {
         x[i] = x.subarray(i + 1).reduce((s, v, d) => s - L[(i + 1 + d) * m + i] * v, y[i]) / L[i * m + i];
       return x;
     };
-    for (let m = 1; m <= 40; m++) {
+    // 1..40 and two larger sizes: the factor is computed four rows at a time plus a remainder.
+    for (const m of [...Array.from({ length: 40 }, (_, i) => i + 1), 97, 151]) {
       const r = rand(100 + m);
       const G = Float64Array.from({ length: m * m }, () => r() - 0.5);
       const A = new Float64Array(m * m);
@@ -67,6 +68,23 @@ describe('float64 solvers', () => {
         }
       const b = Float64Array.from({ length: m }, () => r() - 0.5);
       expect(Array.from(solveSpd(A, b, m)), `m = ${m}`).toEqual(Array.from(textbook(A, b, m)));
+    }
+  });
+
+  it('refuses a matrix that is not positive definite at its first bad pivot, for every row of a block of four', () => {
+    for (const bad of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+      const m = 9;
+      // Identity with one row/column made dependent on the first: pivot `bad` is 0 (or row 0's is -1).
+      const A = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) A[i * m + i] = 1;
+      if (bad === 0) A[0] = -1;
+      else {
+        A[bad * m] = 1;
+        A[bad] = 1;
+      }
+      expect(() => solveSpd(A, new Float64Array(m), m), `bad pivot ${bad}`).toThrow(
+        `solveSpd: matrix is not positive definite (pivot ${bad === 0 ? -1 : 0} at ${bad})`,
+      );
     }
   });
 
