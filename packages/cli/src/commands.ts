@@ -75,11 +75,13 @@ async function simulate(
 ): Promise<RunResult> {
   const sleeves = sleeveSources(o, loaded);
   const { familyReferences, gridFromConfig, registryFromConfig } = await configModule();
-  const [{ runStep4 }, { quickPluginCheck }, registry] = await Promise.all([
-    import('@step4/engine'),
-    import('./check.js'),
-    registryFromConfig(loaded),
-  ]);
+  const [{ runStep4 }, { quickPluginCheck }, { startChartThread, startRunCharts }, registry] =
+    await Promise.all([
+      import('@step4/engine'),
+      import('./check.js'),
+      import('@step4/report'),
+      registryFromConfig(loaded),
+    ]);
   // Before the grid is built, so no plugin code runs between building and simulating it.
   const pluginChecks = await quickPluginCheck(registry, loaded, o.pluginCheck !== false, o.seed);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
@@ -95,6 +97,16 @@ async function simulate(
     packages: { [cliPackage.name]: cliPackage.version, '@step4/report': REPORT_VERSION },
     pluginChecks,
     onProgress: progress,
+    // The statistics that follow the simulation run in this thread: with a second thread allowed,
+    // the selected runs' charts are rendered beside them, on a thread of their own.
+    ...(o.jobs > 1 && o.chart !== false
+      ? {
+          onStage: (stage: string) => {
+            if (stage === 'simulate') startChartThread();
+          },
+          onSelected: startRunCharts,
+        }
+      : {}),
   });
   progress.done();
   return result;

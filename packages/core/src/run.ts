@@ -281,9 +281,29 @@ export interface RunAllResult {
 }
 
 /**
+ * Each objective's scores and selected candidate, in objective order: the
+ * first half of `scoreRunAll`, on its own for a caller that wants the
+ * selection before the promotion (e.g. to start on its charts).
+ */
+export function selectRuns(
+  evaluated: readonly EvaluatedCandidate[],
+  options: Pick<RunAllOptions, 'objectives' | 'ddCaps' | 'extraGates'> = {},
+): ObjectiveRun[] {
+  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
+  if (!evaluated.some((c) => c.metrics)) {
+    const first = evaluated.find((c) => c.error);
+    throw new Error(`every candidate failed; first failure: ${first?.config.name}: ${first?.error}`);
+  }
+  return objectives.map((o) =>
+    runObjective(evaluated, o, options.ddCaps?.[o] ?? RUN_ALL_DD_CAPS[o], options.extraGates),
+  );
+}
+
+/**
  * The scoring half of a run (docs/model/objectives.md): score every evaluated
  * candidate under each objective, select per objective, promote a best and a
- * best dynamic run. The whole run, simulation in workers and overfitting
+ * best dynamic run. `runs`: the selection already made by `selectRuns` with
+ * these options. The whole run, simulation in workers and overfitting
  * statistics included, is `runStep4` in `@step4/engine`.
  */
 export function scoreRunAll(
@@ -291,15 +311,8 @@ export function scoreRunAll(
   registry: FamilyRegistry,
   prepared: PreparedRun,
   options: RunAllOptions = {},
+  runs: readonly ObjectiveRun[] = selectRuns(evaluated, options),
 ): RunAllResult {
-  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
-  if (!evaluated.some((c) => c.metrics)) {
-    const first = evaluated.find((c) => c.error);
-    throw new Error(`every candidate failed; first failure: ${first?.config.name}: ${first?.error}`);
-  }
-  const runs = objectives.map((o) =>
-    runObjective(evaluated, o, options.ddCaps?.[o] ?? RUN_ALL_DD_CAPS[o], options.extraGates),
-  );
   const promotion = promote(
     runs,
     options.promoteDdCap ?? 0.3,

@@ -6,7 +6,9 @@ import {
   type EvaluatedCandidate,
   type FamilyRegistry,
   type ObjectiveName,
+  type ObjectiveRun,
   type PluginCheckRecord,
+  type PreparedRun,
   type ProgressEvent,
   RUN_ALL_DD_CAPS,
   type RunAllResult,
@@ -23,6 +25,7 @@ import {
   prepareRun,
   runInWorkers,
   scoreRunAll,
+  selectRuns,
   validateGrid,
 } from '@step4/core';
 import {
@@ -83,6 +86,21 @@ export interface RunRequest {
   readonly onProgress?: (e: ProgressEvent) => void;
   /** Called as each stage of the run ends, with its wall time in milliseconds (for profiles). */
   readonly onStage?: (stage: RunStage, ms: number) => void;
+  /**
+   * Called with each objective's selected candidate as soon as it is known:
+   * right after the simulation unless a `minDsr` gate makes the selection wait
+   * for the overfitting statistics. The same runs are in the result; a caller
+   * can start on their outputs (e.g. the charts) while the statistics are computed.
+   */
+  readonly onSelected?: (selection: RunSelection) => void;
+}
+
+/** The selection of a run before its statistics and promotion (`onSelected`). */
+export interface RunSelection {
+  readonly prepared: PreparedRun;
+  /** Every candidate, in grid order, as in the result. */
+  readonly evaluated: readonly EvaluatedCandidate[];
+  readonly runs: readonly ObjectiveRun[];
 }
 
 /** The stages of a run, in order: load and prepare the sleeves, simulate, overfitting statistics, score and promote. */
@@ -234,6 +252,11 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
           monthly: riskFreeAligned.monthly.slice(panel.monthEnds.indexOf(firstPathMonth)),
         }
       : undefined;
+  const minDsr = options.minDsr;
+  // Without a DSR gate the selection does not depend on the overfitting statistics: made now, the
+  // caller can start on its outputs while they are computed.
+  const selected = minDsr === undefined ? selectRuns(evaluated, { objectives, ddCaps }) : undefined;
+  if (selected) request.onSelected?.({ prepared, evaluated, runs: selected });
   // The overfitting statistics do not depend on the selection, so they come first and can act as gates.
   const analysis = analyseOverfitting(evaluated, {
     split: prepared.split,
@@ -254,20 +277,26 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
         notPromotable[objective] = `PBO ${pbo.toFixed(3)} is above --max-pbo ${options.maxPbo}`;
     }
   }
-  const minDsr = options.minDsr;
-  const result = scoreRunAll(evaluated, registry, prepared, {
-    objectives,
-    ddCaps,
-    promoteDdCap: options.promoteDdCap,
-    notPromotable,
-    extraGates:
-      minDsr === undefined
-        ? undefined
-        : (c) =>
-            (analysis.dsr.get(c.config.name)?.deflatedSharpeRatio ?? 0) >= minDsr
-              ? []
-              : ['deflated_sharpe_ratio'],
-  });
+  const result = scoreRunAll(
+    evaluated,
+    registry,
+    prepared,
+    {
+      objectives,
+      ddCaps,
+      promoteDdCap: options.promoteDdCap,
+      notPromotable,
+      extraGates:
+        minDsr === undefined
+          ? undefined
+          : (c) =>
+              (analysis.dsr.get(c.config.name)?.deflatedSharpeRatio ?? 0) >= minDsr
+                ? []
+                : ['deflated_sharpe_ratio'],
+    },
+    selected,
+  );
+  if (!selected) request.onSelected?.({ prepared, evaluated, runs: result.runs });
   // Track record of each objective's selected candidate (after selection: it depends on it).
   const trackRecords = new Map(
     result.runs.flatMap((run) => {

@@ -181,3 +181,37 @@ describe('a family written for two sleeves', () => {
     expect((err as Error).message).toMatch(/two-sleeve family/);
   });
 });
+
+describe('onSelected', () => {
+  it('gives the selection before the statistics, the very runs of the result', async () => {
+    const seen: { runs: readonly unknown[]; stage: string[] }[] = [];
+    const stages: string[] = [];
+    const r = await runStep4({
+      sleeves: TWO,
+      families: FAMILIES,
+      options: OPTIONS,
+      onStage: (stage) => stages.push(stage),
+      onSelected: (s) => seen.push({ runs: s.runs, stage: [...stages] }),
+    });
+    expect(seen).toHaveLength(1);
+    // Called after the simulation, before the overfitting statistics.
+    expect(seen[0].stage).toEqual(['load', 'simulate']);
+    expect(seen[0].runs).toHaveLength(4);
+    for (const [i, run] of seen[0].runs.entries()) expect(run).toBe(r.runs[i]);
+  });
+
+  it('waits for the statistics when a DSR gate selects, and is still called once', async () => {
+    const seen: { runs: readonly unknown[]; stage: string[] }[] = [];
+    const stages: string[] = [];
+    const r = await runStep4({
+      sleeves: TWO,
+      families: FAMILIES,
+      options: { ...OPTIONS, minDsr: 0.5 },
+      onStage: (stage) => stages.push(stage),
+      onSelected: (s) => seen.push({ runs: s.runs, stage: [...stages] }),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].stage).toEqual(['load', 'simulate', 'analyse']);
+    for (const [i, run] of seen[0].runs.entries()) expect(run).toBe(r.runs[i]);
+  });
+});

@@ -4,6 +4,7 @@ import {
   type EvaluatedCandidate,
   InputError,
   type ObjectiveRun,
+  type PreparedRun,
   type RunAllResult,
   benchmarks,
   weightVariation,
@@ -22,7 +23,8 @@ import {
   outputCommand,
   writeOutputFolder,
 } from './out-dir.js';
-import { type ChartInput, portfolioChartRenderer } from './portfolio-chart.js';
+import { chartBatch, chartThread } from './chart-thread.js';
+import type { ChartInput } from './portfolio-chart.js';
 import { stableJson } from './stable-json.js';
 import { type WrittenTable, monthlyTable, pathTable } from './tables.js';
 import { type TearSheetFiles, diskFiles, tearSheetData } from './tearsheet/data.js';
@@ -55,8 +57,12 @@ function equityOf(r: Float64Array, k: number): Float64Array {
   return out;
 }
 
-/** The chart's input for a run's selected candidate. */
-export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital: number): ChartInput {
+/** The chart's input for a run's selected candidate (of a result, or of a selection made before it). */
+export function chartInput(
+  run: ObjectiveRun,
+  result: { readonly prepared: PreparedRun },
+  startCapital: number,
+): ChartInput {
   const c = run.selected.candidate;
   const path = c.path!;
   const m = c.metrics!;
@@ -108,21 +114,26 @@ export function chartInput(run: ObjectiveRun, result: RunAllResult, startCapital
 interface Makers {
   pathTable(c: EvaluatedCandidate, file: string): WrittenTable;
   chart(input: ChartInput): Promise<Uint8Array>;
+  /** The write is over: the chart renderer's panels can go. */
+  end(): void;
 }
 
 function makers(result: RunAllResult): Makers {
   const tables = new Map<EvaluatedCandidate, WrittenTable>();
+  const charts = chartBatch();
+  const names = result.prepared.panel.names;
   return {
     pathTable: (c, file) => {
       let t = tables.get(c);
       if (!t) {
         // `file` names the table in errors: the first folder that writes it.
-        t = pathTable(c.path!, result.prepared.panel.names, file);
+        t = pathTable(c.path!, names, file);
         tables.set(c, t);
       }
       return t;
     },
-    chart: portfolioChartRenderer(),
+    chart: charts.render,
+    end: charts.end,
   };
 }
 
@@ -180,6 +191,38 @@ async function writeOptimization(
   }
 }
 
+/** Charts started before their write (`startRunCharts`), by run. */
+const earlyCharts = new WeakMap<
+  ObjectiveRun,
+  { readonly prepared: PreparedRun; readonly startCapital: number; readonly chart: Promise<Uint8Array> }
+>();
+
+/**
+ * Start rendering the chart of each run now, on the chart thread
+ * (`startChartThread`, which must have been started), e.g. when the engine
+ * reports its selection (`runStep4`'s `onSelected`) and still has its
+ * statistics to compute: a later write of a result with these runs uses them
+ * instead of rendering its own.
+ */
+export function startRunCharts(selection: {
+  readonly prepared: PreparedRun;
+  readonly runs: readonly ObjectiveRun[];
+}): void {
+  const thread = chartThread();
+  if (!thread) throw new Error('startRunCharts: start the chart thread first (startChartThread)');
+  const { prepared } = selection;
+  const startCapital = prepared.options.startCapital;
+  const charts = thread.charts();
+  const started = selection.runs.map((run) => {
+    const chart = charts.render(chartInput(run, selection, startCapital));
+    // A failure is reported by the write that uses the chart.
+    chart.catch(() => {});
+    earlyCharts.set(run, { prepared, startCapital, chart });
+    return chart;
+  });
+  void Promise.allSettled(started).then(charts.end);
+}
+
 /** The chart of each run, started at once: rendering runs beside the other files' making. */
 function startCharts(
   runs: readonly ObjectiveRun[],
@@ -190,6 +233,9 @@ function startCharts(
 ): (Promise<Uint8Array> | undefined)[] {
   return runs.map((run) => {
     if (options.chart === false) return undefined;
+    const early = earlyCharts.get(run);
+    if (early && early.prepared === result.prepared && early.startCapital === manifest.startCapital)
+      return early.chart;
     const chart = make.chart(chartInput(run, result, manifest.startCapital));
     // A failure is reported by the chart's write; until then it must not count as unhandled.
     chart.catch(() => {});
@@ -262,23 +308,41 @@ export async function writeRunAllOutputs(
     ({ dir: tmp, step }) =>
       fillWith(step, async (out) => {
         const make = makers(result);
-        const charts = startCharts(result.runs, result, manifest, options, make);
-        for (const [i, run] of result.runs.entries())
-          await writeRun(join(tmp, run.objective), run, result, manifest, charts[i], make, out);
-        // The promoted runs are copies of their objective's folder.
-        await out.copy(join(tmp, promotion.promoted.objective), join(tmp, 'final'));
-        if ('objective' in promotion.dynamic)
-          await out.copy(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'));
-        await out.put(
-          join(tmp, 'final', OUTPUT_FILES.runReport),
-          stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
-        );
-        // The tear sheets read the files just written (from memory), as `step4 report` reads them later.
-        for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), out, out);
+        try {
+          await fillRunAll(tmp, result, manifest, finalOutputs, options, make, out);
+        } finally {
+          make.end();
+        }
       }),
     { signal: options.signal, command: 'run-all' },
   );
   return finalOutputs;
+}
+
+/** The files of a run-all, in `tmp`. */
+async function fillRunAll(
+  tmp: string,
+  result: RunAllResult,
+  manifest: RunManifest,
+  finalOutputs: Record<string, string>,
+  options: OutputOptions,
+  make: Makers,
+  out: FolderWriter,
+): Promise<void> {
+  const { promotion } = result;
+  const charts = startCharts(result.runs, result, manifest, options, make);
+  for (const [i, run] of result.runs.entries())
+    await writeRun(join(tmp, run.objective), run, result, manifest, charts[i], make, out);
+  // The promoted runs are copies of their objective's folder.
+  await out.copy(join(tmp, promotion.promoted.objective), join(tmp, 'final'));
+  if ('objective' in promotion.dynamic)
+    await out.copy(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'));
+  await out.put(
+    join(tmp, 'final', OUTPUT_FILES.runReport),
+    stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
+  );
+  // The tear sheets read the files just written (from memory), as `step4 report` reads them later.
+  for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), out, out);
 }
 
 /** Write one objective's run (`step4 optimize`): `backtest/` and `optimization/` in `outDir`. */
@@ -294,9 +358,13 @@ export async function writeOptimizeOutputs(
     ({ dir, step }) =>
       fillWith(step, async (out) => {
         const make = makers(result);
-        const [chart] = startCharts([run], result, manifest, options, make);
-        await writeRun(dir, run, result, manifest, chart, make, out);
-        await writeTearSheetInto(dir, out, out);
+        try {
+          const [chart] = startCharts([run], result, manifest, options, make);
+          await writeRun(dir, run, result, manifest, chart, make, out);
+          await writeTearSheetInto(dir, out, out);
+        } finally {
+          make.end();
+        }
       }),
     { signal: options.signal, command: 'optimize' },
   );

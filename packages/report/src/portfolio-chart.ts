@@ -6,6 +6,14 @@ import { Semaphore } from './semaphore.js';
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
+type Vega = [typeof import('vega'), typeof import('vega-lite')];
+let vegaModules: Promise<Vega> | undefined;
+const loadVega = () => (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
+
+/** Load the libraries that render charts (vega, vega-lite, sharp) now rather than at the first chart. */
+export async function loadChartLibraries(): Promise<void> {
+  await Promise.all([loadVega(), loadSharp()]);
+}
 /**
  * sharp's work runs on libuv's thread pool (four threads unless the process
  * says otherwise), which file reads and writes share: two images at a time
@@ -661,7 +669,7 @@ function opaque(r: Raster): boolean {
 
 /** The three data panels rendered: Vega renders SVG without a browser, sharp (librsvg) rasterises it. */
 async function renderPanels(spec: TopLevelSpec): Promise<Raster> {
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, { compile }] = await loadVega();
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
   const svg = await view.toSVG();
   view.finalize();

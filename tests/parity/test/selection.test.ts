@@ -13,6 +13,7 @@ import {
   evaluateCandidates,
   prepareRun,
   scoreRunAll,
+  selectRuns,
 } from '@step4/core';
 import { referenceRobustness } from '@step4/robustness';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +54,17 @@ describe('run-all on all 59 candidates (docs/model/families.md, objectives.md)',
     expect(Math.abs(dyn.score - expected) / expected).toBeLessThan(1e-6);
     const run = result.runs.find((r) => r.objective === dyn.objective)!;
     expect(dynamicScore(run.selected.candidate.metrics!)).toBe(dyn.score);
+  });
+});
+
+describe('the selection made first (selectRuns), as the engine does while its statistics run', () => {
+  it('selects and promotes as the whole scoring does, with the very runs given', () => {
+    const runs = selectRuns(evaluated);
+    expect(runs.map((r) => [r.objective, r.selected.candidate.config.name])).toEqual(
+      OBJECTIVES.map((o) => [o, reference.objectives[o].selected]),
+    );
+    const later = scoreRunAll(evaluated, registry, prepared, { promoteDdCap: 0.3 }, runs);
+    for (const [i, run] of later.runs.entries()) expect(run).toBe(runs[i]);
+    expect(later.promotion).toEqual(result.promotion);
   });
 });

@@ -1,0 +1,120 @@
+import { Worker } from 'node:worker_threads';
+import { type ChartInput, portfolioChartRenderer } from './portfolio-chart.js';
+
+/**
+ * The portfolio charts rendered on a thread of their own. Vega, vega-lite and
+ * sharp take about 0.4 s to load and a run's charts about 0.6 s to render:
+ * started while a run computes its statistics (one thread busy, the other idle
+ * on a small machine), the thread loads the libraries and renders the selected
+ * runs' charts beside them. Same code, same libraries: the same bytes as
+ * rendering them here. (The run's Parquet tables stay in the writing thread:
+ * sent here too, they made the run slower, this thread being the busier one.)
+ */
+
+/** To the thread: a chart of a batch (one write), or the end of a batch. */
+export type ChartRequest =
+  | { readonly kind: 'chart'; readonly id: number; readonly batch: number; readonly input: ChartInput }
+  | { readonly kind: 'end'; readonly batch: number };
+
+/** From the thread: a chart's PNG, or why it could not be made. */
+export type ChartReply =
+  | { readonly id: number; readonly png: Uint8Array; readonly error?: undefined }
+  | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
+
+/** A chart renderer for one write (`portfolioChartRenderer`'s contract), and the write's end. */
+export interface ChartBatch {
+  readonly render: (input: ChartInput) => Promise<Uint8Array>;
+  readonly end: () => void;
+}
+
+class ChartThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(bytes: Uint8Array): void; reject(e: Error): void }>();
+  #nextId = 0;
+  #nextBatch = 0;
+  #failure: Error | undefined;
+
+  constructor() {
+    this.#worker = new Worker(new URL('./chart-worker.js', import.meta.url));
+    // Idle, the thread never keeps the process alive; it is referenced while an answer is awaited.
+    this.#worker.unref();
+    this.#worker.on('message', (m: ChartReply) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#settled(m.id);
+      if (m.error) {
+        const e = new Error(m.error.message);
+        e.name = m.error.name;
+        p.reject(e);
+      } else p.resolve(m.png);
+    });
+    const fail = (e: Error) => {
+      this.#failure ??= e;
+      for (const [id, p] of this.#pending) {
+        this.#settled(id);
+        p.reject(e);
+      }
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`the chart thread stopped (exit code ${code})`)));
+  }
+
+  #settled(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  #ask(request: (id: number) => ChartRequest): Promise<Uint8Array> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(request(id));
+    });
+  }
+
+  charts(): ChartBatch {
+    const batch = this.#nextBatch++;
+    return {
+      render: (input) => this.#ask((id) => ({ kind: 'chart', id, batch, input })),
+      end: () => {
+        if (!this.#failure) this.#worker.postMessage({ kind: 'end', batch } satisfies ChartRequest);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
+
+let shared: ChartThread | undefined;
+
+/**
+ * Start the chart thread of this process now (it loads the chart libraries at
+ * once). Charts started with `startRunCharts`, and those of the writes that
+ * follow, are then rendered there; without it, in the thread that writes.
+ * Start it when another thread's worth of CPU is free, e.g. while a run
+ * computes its statistics. Idle, it does not keep the process alive.
+ */
+export function startChartThread(): void {
+  shared ??= new ChartThread();
+}
+
+/** Stop the chart thread; the next charts are rendered in the writing thread until it is started again. */
+export async function stopChartThread(): Promise<void> {
+  const t = shared;
+  shared = undefined;
+  await t?.close();
+}
+
+/** The chart thread when it was started. */
+export function chartThread(): ChartThread | undefined {
+  return shared;
+}
+
+/** The chart renderer of one write: on the chart thread when it was started, else here. */
+export function chartBatch(): ChartBatch {
+  return shared ? shared.charts() : { render: portfolioChartRenderer(), end: () => {} };
+}
