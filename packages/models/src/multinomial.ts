@@ -1,6 +1,7 @@
 import type { WindowBatch } from './batch.js';
 import { solveSpd, standardise, standardiser } from './exact.js';
-import { FULL_STEP_DECREMENT, mirrorLowerAndNorm, newtonDecrement } from './newton.js';
+import { multinomialGradientHessian, softmaxRow } from './multinomial-system.js';
+import { FULL_STEP_DECREMENT, newtonDecrement } from './newton.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
@@ -81,32 +82,6 @@ function multinomialBalancedWeights(cls: Int32Array, Kp: number): Float64Array {
   return Float64Array.from(cls, (v) => n / (Kp * count[v]));
 }
 
-/** Softmax probabilities of one standardised row z (length f) into p (length Kp). */
-function softmaxRow(
-  z: ArrayLike<number>,
-  zo: number,
-  f: number,
-  Kp: number,
-  beta: Float64Array,
-  p: Float64Array,
-) {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < Kp; k++) {
-    const o = k * (f + 1);
-    let eta = k < Kp - 1 ? beta[o + f] : 0;
-    for (let j = 0; j < f; j++) eta += z[zo + j] * beta[o + j];
-    p[k] = eta;
-    if (eta > max) max = eta;
-  }
-  let s = 0;
-  for (let k = 0; k < Kp; k++) {
-    p[k] = Math.exp(p[k] - max);
-    s += p[k];
-  }
-  for (let k = 0; k < Kp; k++) p[k] /= s;
-  return max + Math.log(s); // log-sum-exp of the logits
-}
-
 /** The penalised, weighted multinomial loss at beta (layout: see the file comment). */
 function multinomialLoss(
   Z: Float64Array,
@@ -130,70 +105,6 @@ function multinomialLoss(
   }
   for (let k = 0; k < Kp; k++) for (let j = 0; j < f; j++) loss += 0.5 * beta[k * (f + 1) + j] ** 2;
   return loss;
-}
-
-/**
- * Gradient and Hessian of the multinomial loss at beta, written into grad (m)
- * and H (m x m), m = Kp * (f + 1) - 1. Returns the gradient norm.
- */
-function multinomialGradientHessian(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
-  beta: Float64Array,
-  grad: Float64Array,
-  H: Float64Array,
-): number {
-  const f1 = f + 1;
-  const m = Kp * f1 - 1;
-  grad.fill(0);
-  H.fill(0);
-  const p = new Float64Array(Kp);
-  const zt = new Float64Array(f1);
-  zt[f] = 1;
-  for (let i = 0; i < n; i++) {
-    softmaxRow(Z, i * f, f, Kp, beta, p);
-    for (let j = 0; j < f; j++) zt[j] = Z[i * f + j];
-    const cw = C * sw[i];
-    for (let k = 0; k < Kp; k++) {
-      const ak = k < Kp - 1 ? f1 : f; // the last class has no intercept unknown
-      const g = cw * (p[k] - (cls[i] === k ? 1 : 0));
-      for (let a = 0; a < ak; a++) grad[k * f1 + a] += g * zt[a];
-      // Lower triangle: blocks l <= k; within the diagonal block b <= a.
-      for (let l = 0; l <= k; l++) {
-        const h = cw * p[k] * ((k === l ? 1 : 0) - p[l]);
-        const al = l < Kp - 1 ? f1 : f;
-        for (let a = 0; a < ak; a++) {
-          const row = (k * f1 + a) * m + l * f1;
-          const ha = h * zt[a];
-          // Adding +-0 never changes an entry (they start at +0 and never become -0): skip it.
-          // Row-space coordinates are zero past the row's own basis vectors (see `rowSpace`).
-          if (ha === 0) continue;
-          const bEnd = l === k ? a + 1 : al;
-          // Unrolled by four for speed (each element still gets one product added).
-          let b = 0;
-          for (; b + 3 < bEnd; b += 4) {
-            H[row + b] += ha * zt[b];
-            H[row + b + 1] += ha * zt[b + 1];
-            H[row + b + 2] += ha * zt[b + 2];
-            H[row + b + 3] += ha * zt[b + 3];
-          }
-          for (; b < bEnd; b++) H[row + b] += ha * zt[b];
-        }
-      }
-    }
-  }
-  for (let k = 0; k < Kp; k++)
-    for (let j = 0; j < f; j++) {
-      const u = k * f1 + j;
-      grad[u] += beta[u];
-      H[u * m + u] += 1;
-    }
-  return mirrorLowerAndNorm(H, grad, m);
 }
 
 /** Newton iterations at most (the fits here converge in ~10). */
