@@ -7,8 +7,10 @@
 //   one table at the end: the `step4` commands as a user runs them (child processes, every
 //   output written), growth with months and candidates, peak memory, and the speed-up of
 //   the ML paths over the figures measured before the issue's work.
-// `node scripts/bench.mjs [--root <repo>]`: --root benchmarks another built checkout (e.g. a
-// copy of the starting point) with this script.
+// `node scripts/bench.mjs [--root <repo>] [--before <repo>]`: --root benchmarks another built
+// checkout (e.g. a copy of the starting point) with this script; --before measures the speed-up
+// rows against a built checkout of the starting point (1eb8f78) in this run, alternating between
+// the two, instead of the recorded figures (a shared machine's speed drifts between runs).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -296,15 +298,67 @@ row(`${family} simulation, 2x / 1x candidates`, twoX / oneX, 'x', 2.1, {
 row('peak memory, embedded run-all (max RSS)', two.rssMb ?? Number.NaN, 'MB', 400, {
   note: `max of ${two.n}`,
 });
-const speedUp = (name, now, target) =>
-  row(`${name} speed-up (before / now)`, BEFORE_ISSUE_14[name] / now, 'x', target, {
+/**
+ * The speed-up rows' figures measured now against a built checkout of the starting point,
+ * alternating (before, now, before, ...) so that both see the same machine: the median of
+ * 7 paths and of 41 forests each, fresh families every time.
+ */
+async function sideBySide(beforeRoot) {
+  const from = (r) => (path) => import(new URL(path, r).href);
+  const sides = [];
+  for (const r of [beforeRoot, root]) {
+    const get = from(r);
+    const cli = await get('packages/cli/dist/index.js');
+    const core = await get('packages/core/dist/index.js');
+    const testing = await get('packages/core/dist/testing/index.js');
+    const models = await get('packages/models/dist/index.js');
+    await models.tfReady();
+    const prep = core.prepareRun(testing.referencePanel(), core.DEFAULT_RUN_OPTIONS);
+    const g = cli.builtinGrid(cli.builtinRegistry());
+    const paths = Object.fromEntries(
+      ['ml_lr', 'ml_rf', 'regime_rf'].map((family) => {
+        const config = g.filter((c) => c.method === family).at(-1);
+        return [
+          config.name,
+          () => core.familyDecisions(cli.builtinRegistry().get(family), config, prep.table, opts),
+        ];
+      }),
+    );
+    const engine = models.forestEngine('typed');
+    paths.typedForest220 = () => engine.fitPredictProba(X, n, f, y, 2, xNew, params);
+    sides.push(paths);
+  }
+  const ms = [{}, {}];
+  for (const name of Object.keys(sides[1])) {
+    const ts = [[], []];
+    const rounds = name === 'typedForest220' ? 41 : 7;
+    for (let i = 0; i < rounds; i++)
+      for (const side of [0, 1]) {
+        const t0 = performance.now();
+        await sides[side][name]();
+        ts[side].push(performance.now() - t0);
+      }
+    ms[0][name] = median(ts[0]);
+    ms[1][name] = median(ts[1]);
+  }
+  return ms;
+}
+
+const beforeArg = process.argv.indexOf('--before');
+const [before, now] =
+  beforeArg === -1
+    ? [BEFORE_ISSUE_14, { ...pathMs, typedForest220: forestMs.typed }]
+    : await sideBySide(pathToFileURL(`${process.argv[beforeArg + 1].replace(/\/$/, '')}/`));
+const how = beforeArg === -1 ? 'recorded' : 'measured beside';
+const speedUp = (name, target) =>
+  row(`${name} speed-up (before / now)`, before[name] / now[name], 'x', target, {
     atLeast: true,
-    note: `${BEFORE_ISSUE_14[name]} ms -> ${now.toFixed(2)} ms`,
+    note: `${before[name].toFixed(2)} ms (${how}) -> ${now[name].toFixed(2)} ms`,
   });
-speedUp('ml_lr_lb48_g1_3', pathMs.ml_lr_lb48_g1_3, 5);
-speedUp('ml_rf_lb48_g1_3', pathMs.ml_rf_lb48_g1_3, 2);
-speedUp('regime_rf_lb48_g1_3', pathMs.regime_rf_lb48_g1_3, 2);
-speedUp('typedForest220', forestMs.typed, 2);
+speedUp('ml_lr_lb48_g1_3', 5);
+speedUp('ml_rf_lb48_g1_3', 2);
+speedUp('regime_rf_lb48_g1_3', 2);
+speedUp('typedForest220', 2);
 
 // The table: "of target" is value / target for a bound from above and target / value for one
 // from below, so 1.00 or less meets the target either way.

@@ -31,8 +31,11 @@ for (const f of files(dir)) {
   let bytes = readFileSync(f);
   if (/\.(json|html)$/.test(f))
     bytes = Buffer.from(
-      bytes.toString('utf8').replace(TIMESTAMP, '"generated_at_utc":""')
-        .replace(TIMESTAMP_CELL, '<td>generated_at_utc</td><td></td>').replace(VERSION, '"<version>"'),
+      bytes
+        .toString('utf8')
+        .replace(TIMESTAMP, '"generated_at_utc":""')
+        .replace(TIMESTAMP_CELL, '<td>generated_at_utc</td><td></td>')
+        .replace(VERSION, '"<version>"'),
     );
   lines.push(`${createHash('sha256').update(bytes).digest('hex')}  ${relative(dir, f)}`);
 }

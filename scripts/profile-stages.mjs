@@ -1,7 +1,8 @@
 // Where the time of an embedded run-all goes, stage by stage (wall time, in this process):
 // loading the modules, then runStep4's stages (load, simulate, analyse, score), then writing
-// every output. Prints a Markdown table (median of --repeat runs, default 3), the table
-// in the README's speed section. For the functions inside a stage, profile the CLI itself:
+// every output (with --jobs above 1, as the CLI, the charts are rendered on the chart thread
+// during the statistics, so "write" is what is left of it). Prints a Markdown table (median of
+// --repeat runs, default 3), the table in the README's speed section. For the functions inside a stage, profile the CLI itself:
 //   node --cpu-prof packages/cli/dist/bin.js run-all --jobs 1 --quiet
 //   node scripts/profile-stages.mjs [--repeat 3] [--jobs 2] [--sleeves spy,qqq,btc,eth]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +40,10 @@ for (let i = 0; i < Number(values.repeat); i++) {
     jobs: Number(values.jobs),
     onStage: (stage, ms) => {
       stages[stage] = ms;
+      // As the CLI does with a second thread: the charts are rendered beside the statistics.
+      if (stage === 'simulate' && Number(values.jobs) > 1) report.startChartThread();
     },
+    ...(Number(values.jobs) > 1 ? { onSelected: report.startRunCharts } : {}),
   });
   const w = performance.now();
   await report.writeRunAllOutputs(join(out, `run${i}`), result, result.manifest, { chart: true });
@@ -48,6 +52,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
   runs.push(stages);
 }
 rmSync(out, { recursive: true, force: true });
+await report.stopChartThread();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [['modules (first import)', importMs]];
 for (const k of ['load', 'simulate', 'analyse', 'score', 'write', 'total'])

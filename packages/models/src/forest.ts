@@ -155,6 +155,51 @@ function scanClasses(
   return best;
 }
 
+/**
+ * `scanClasses` for two classes (ml_rf's and regime_rf's labels), unrolled:
+ * every sum and ratio is the same operation in the same order, so the same bits.
+ */
+function scanTwoClasses(
+  wk: Work,
+  y: Int32Array,
+  m: number,
+  total: number,
+  minLeaf: number,
+  bound: number,
+): number {
+  const { w, totalW } = wk;
+  const { order, vals } = wk.ns;
+  const t0 = totalW[0];
+  const t1 = totalW[1];
+  let best = bound;
+  let l0 = 0;
+  let l1 = 0;
+  let wl = 0;
+  for (let p = 0; p < m - 1; p++) {
+    const r = order[p];
+    if (y[r] === 0) l0 += w[r];
+    else l1 += w[r];
+    wl += w[r];
+    const v = vals[p];
+    const vNext = vals[p + 1];
+    if (v === vNext || p + 1 < minLeaf || m - p - 1 < minLeaf) continue;
+    const wr = total - wl;
+    const pl0 = l0 / wl;
+    const pr0 = (t0 - l0) / wr;
+    const pl1 = l1 / wl;
+    const pr1 = (t1 - l1) / wr;
+    // scanClasses' sums start at 0: 0 + x is x for a square.
+    const gl = pl0 * pl0 + pl1 * pl1;
+    const gr = pr0 * pr0 + pr1 * pr1;
+    const impurity = (wl * (1 - gl) + wr * (1 - gr)) / total;
+    if (impurity < best) {
+      best = impurity;
+      wk.splitThreshold = threshold(v, vNext);
+    }
+  }
+  return best;
+}
+
 /** Midpoint threshold between two consecutive distinct values (v itself if the midpoint rounds up to vNext). */
 function threshold(v: number, vNext: number): number {
   const t = v / 2 + vNext / 2;
@@ -215,7 +260,10 @@ function bestSplit(
     sortNode(X, ns, from, to, feat);
     if (vals[0] === vals[m - 1]) continue; // constant here: draw another
     drawn++;
-    const impurity = scanClasses(wk, y, m, total, minLeaf, bestImpurity);
+    const impurity =
+      k === 2
+        ? scanTwoClasses(wk, y, m, total, minLeaf, bestImpurity)
+        : scanClasses(wk, y, m, total, minLeaf, bestImpurity);
     if (impurity < bestImpurity) {
       bestImpurity = impurity;
       bestFeature = feat;
