@@ -298,6 +298,18 @@ row(`${family} simulation, 2x / 1x candidates`, twoX / oneX, 'x', 2.1, {
 row('peak memory, embedded run-all (max RSS)', two.rssMb ?? Number.NaN, 'MB', 400, {
   note: `max of ${two.n}`,
 });
+/** `fn` with console.warn and console.log silenced. */
+async function quietly(fn) {
+  const { warn, log } = console;
+  console.warn = () => {};
+  console.log = () => {};
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, { warn, log });
+  }
+}
+
 /**
  * The speed-up rows' figures measured now against a built checkout of the starting point,
  * alternating (before, now, before, ...) so that both see the same machine: the median of
@@ -308,11 +320,19 @@ async function sideBySide(beforeRoot) {
   const sides = [];
   for (const r of [beforeRoot, root]) {
     const get = from(r);
-    const cli = await get('packages/cli/dist/index.js');
-    const core = await get('packages/core/dist/index.js');
-    const testing = await get('packages/core/dist/testing/index.js');
-    const models = await get('packages/models/dist/index.js');
-    await models.tfReady();
+    // A second copy of TensorFlow.js warns about every kernel it registers again: not news here.
+    const [cli, core, testing, models] = await quietly(async () => {
+      const loaded = await Promise.all(
+        [
+          'packages/cli/dist/index.js',
+          'packages/core/dist/index.js',
+          'packages/core/dist/testing/index.js',
+          'packages/models/dist/index.js',
+        ].map(get),
+      );
+      await loaded[3].tfReady();
+      return loaded;
+    });
     const prep = core.prepareRun(testing.referencePanel(), core.DEFAULT_RUN_OPTIONS);
     const g = cli.builtinGrid(cli.builtinRegistry());
     const paths = Object.fromEntries(
