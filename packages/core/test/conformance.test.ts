@@ -82,6 +82,23 @@ describe('conformance kit (style guide: freqtrade-style look-ahead checks)', asy
     ).rejects.toThrow(/valid-outputs failed/);
   });
 
+  it('checks a decisionCost hint: a positive number for every candidate', async () => {
+    await expect(runConformance(family({ decisionCost: () => 2.5 }), { panels })).resolves.toBeDefined();
+    for (const bad of [() => Number.NaN, () => 0, () => -1, () => Number.POSITIVE_INFINITY]) {
+      await expect(runConformance(family({ decisionCost: bad }), { panels })).rejects.toThrow(
+        /valid-grid failed.*decisionCost gave (NaN|0|-1|Infinity) for 2 sleeves, not a positive number/,
+      );
+    }
+    const throwing = family({
+      decisionCost: () => {
+        throw new Error('no estimate');
+      },
+    });
+    await expect(runConformance(throwing, { panels })).rejects.toThrow(
+      /decisionCost gave an error \(no estimate\)/,
+    );
+  });
+
   it('names family, candidate and month in its errors', async () => {
     const peeking = family({
       decidePath: (panel, steps) => steps.map((i) => ({ wRaw: panel.retA[i], conf: 0 })),

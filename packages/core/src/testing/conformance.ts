@@ -6,7 +6,7 @@ import {
   candidate,
   supportsSleeveCount,
 } from '../contract.js';
-import { type FeatureTable, buildFeatureTable } from '../features.js';
+import { type FeatureTable, buildFeatureTable, featureNames } from '../features.js';
 import {
   DecisionError,
   type FamilyCall,
@@ -395,6 +395,22 @@ async function conformance(
           { candidate: String(config?.name) },
           e instanceof Error ? e.message : String(e),
         );
+      }
+      if (family.decisionCost) {
+        // The engine ignores a hint that is not a positive number; in the family's own tests it is a bug.
+        const shape = { sleeves: panel.names.length, features: featureNames(panel.names).length };
+        let cost: unknown;
+        try {
+          cost = family.decisionCost(config, shape);
+        } catch (e) {
+          cost = `an error (${e instanceof Error ? e.message : String(e)})`;
+        }
+        if (!(typeof cost === 'number' && Number.isFinite(cost) && cost > 0))
+          runner.fail(
+            'valid-grid',
+            { candidate: String(config?.name) },
+            `decisionCost gave ${typeof cost === 'string' ? cost : String(cost)} for ${shape.sleeves} sleeves, not a positive number of milliseconds`,
+          );
       }
       checks.push({ check: 'valid-grid', candidate: config.name, panel: `${panel.names.length} sleeves` });
     }
