@@ -40,10 +40,16 @@ for (let i = 0; i < Number(values.repeat); i++) {
     jobs: Number(values.jobs),
     onStage: (stage, ms) => {
       stages[stage] = ms;
-      // As the CLI does with a second thread: the charts are rendered beside the statistics.
-      if (stage === 'simulate' && Number(values.jobs) > 1) report.startChartThread();
     },
-    ...(Number(values.jobs) > 1 ? { onSelected: report.startRunCharts } : {}),
+    // As the CLI does with a second thread: the charts are rendered beside the statistics.
+    ...(Number(values.jobs) > 1
+      ? {
+          onSelected: (selection) => {
+            report.startChartThread();
+            report.startRunCharts(selection);
+          },
+        }
+      : {}),
   });
   const w = performance.now();
   await report.writeRunAllOutputs(join(out, `run${i}`), result, result.manifest, { chart: true });

@@ -97,14 +97,14 @@ async function simulate(
     packages: { [cliPackage.name]: cliPackage.version, '@step4/report': REPORT_VERSION },
     pluginChecks,
     onProgress: progress,
-    // The statistics that follow the simulation run in this thread: with a second thread allowed,
+    // The statistics that follow the selection run in this thread: with a second thread allowed,
     // the selected runs' charts are rendered beside them, on a thread of their own.
     ...(o.jobs > 1 && o.chart !== false
       ? {
-          onStage: (stage: string) => {
-            if (stage === 'simulate') startChartThread();
+          onSelected: (selection) => {
+            startChartThread();
+            startRunCharts(selection);
           },
-          onSelected: startRunCharts,
         }
       : {}),
   });

@@ -64,20 +64,18 @@ class ChartThread {
     if (this.#pending.size === 0) this.#worker.unref();
   }
 
-  #ask(request: (id: number) => ChartRequest): Promise<Uint8Array> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(request(id));
-    });
-  }
-
   charts(): ChartBatch {
     const batch = this.#nextBatch++;
     return {
-      render: (input) => this.#ask((id) => ({ kind: 'chart', id, batch, input })),
+      render: (input) => {
+        if (this.#failure) return Promise.reject(this.#failure);
+        const id = this.#nextId++;
+        return new Promise<Uint8Array>((resolve, reject) => {
+          if (this.#pending.size === 0) this.#worker.ref();
+          this.#pending.set(id, { resolve, reject });
+          this.#worker.postMessage({ kind: 'chart', id, batch, input } satisfies ChartRequest);
+        });
+      },
       end: () => {
         if (!this.#failure) this.#worker.postMessage({ kind: 'end', batch } satisfies ChartRequest);
       },

@@ -194,7 +194,7 @@ async function writeOptimization(
 /** Charts started before their write (`startRunCharts`), by run. */
 const earlyCharts = new WeakMap<
   ObjectiveRun,
-  { readonly prepared: PreparedRun; readonly startCapital: number; readonly chart: Promise<Uint8Array> }
+  { readonly prepared: PreparedRun; readonly chart: Promise<Uint8Array> }
 >();
 
 /**
@@ -211,13 +211,12 @@ export function startRunCharts(selection: {
   const thread = chartThread();
   if (!thread) throw new Error('startRunCharts: start the chart thread first (startChartThread)');
   const { prepared } = selection;
-  const startCapital = prepared.options.startCapital;
   const charts = thread.charts();
   const started = selection.runs.map((run) => {
-    const chart = charts.render(chartInput(run, selection, startCapital));
+    const chart = charts.render(chartInput(run, selection, prepared.options.startCapital));
     // A failure is reported by the write that uses the chart.
     chart.catch(() => {});
-    earlyCharts.set(run, { prepared, startCapital, chart });
+    earlyCharts.set(run, { prepared, chart });
     return chart;
   });
   void Promise.allSettled(started).then(charts.end);
@@ -234,7 +233,8 @@ function startCharts(
   return runs.map((run) => {
     if (options.chart === false) return undefined;
     const early = earlyCharts.get(run);
-    if (early && early.prepared === result.prepared && early.startCapital === manifest.startCapital)
+    // Rendered from this very result, with the start capital the write shows.
+    if (early?.prepared === result.prepared && early.prepared.options.startCapital === manifest.startCapital)
       return early.chart;
     const chart = make.chart(chartInput(run, result, manifest.startCapital));
     // A failure is reported by the chart's write; until then it must not count as unhandled.
@@ -269,6 +269,22 @@ async function fillWith(
     await out.settle();
     throw e;
   }
+}
+
+/** `fillWith` with the makers of one write, ended with it. */
+function fillWithMakers(
+  step: () => Promise<void>,
+  result: RunAllResult,
+  fill: (out: FolderWriter, make: Makers) => Promise<void>,
+): Promise<void> {
+  return fillWith(step, async (out) => {
+    const make = makers(result);
+    try {
+      await fill(out, make);
+    } finally {
+      make.end();
+    }
+  });
 }
 
 /**
@@ -306,43 +322,24 @@ export async function writeRunAllOutputs(
   await writeOutputFolder(
     outDir,
     ({ dir: tmp, step }) =>
-      fillWith(step, async (out) => {
-        const make = makers(result);
-        try {
-          await fillRunAll(tmp, result, manifest, finalOutputs, options, make, out);
-        } finally {
-          make.end();
-        }
+      fillWithMakers(step, result, async (out, make) => {
+        const charts = startCharts(result.runs, result, manifest, options, make);
+        for (const [i, run] of result.runs.entries())
+          await writeRun(join(tmp, run.objective), run, result, manifest, charts[i], make, out);
+        // The promoted runs are copies of their objective's folder.
+        await out.copy(join(tmp, promotion.promoted.objective), join(tmp, 'final'));
+        if ('objective' in promotion.dynamic)
+          await out.copy(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'));
+        await out.put(
+          join(tmp, 'final', OUTPUT_FILES.runReport),
+          stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
+        );
+        // The tear sheets read the files just written (from memory), as `step4 report` reads them later.
+        for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), out, out);
       }),
     { signal: options.signal, command: 'run-all' },
   );
   return finalOutputs;
-}
-
-/** The files of a run-all, in `tmp`. */
-async function fillRunAll(
-  tmp: string,
-  result: RunAllResult,
-  manifest: RunManifest,
-  finalOutputs: Record<string, string>,
-  options: OutputOptions,
-  make: Makers,
-  out: FolderWriter,
-): Promise<void> {
-  const { promotion } = result;
-  const charts = startCharts(result.runs, result, manifest, options, make);
-  for (const [i, run] of result.runs.entries())
-    await writeRun(join(tmp, run.objective), run, result, manifest, charts[i], make, out);
-  // The promoted runs are copies of their objective's folder.
-  await out.copy(join(tmp, promotion.promoted.objective), join(tmp, 'final'));
-  if ('objective' in promotion.dynamic)
-    await out.copy(join(tmp, promotion.dynamic.objective), join(tmp, 'final_dynamic'));
-  await out.put(
-    join(tmp, 'final', OUTPUT_FILES.runReport),
-    stableJson(runReportDocument(result, manifest, finalOutputs), `final/${OUTPUT_FILES.runReport}`),
-  );
-  // The tear sheets read the files just written (from memory), as `step4 report` reads them later.
-  for (const folder of runFolderNames(result)) await writeTearSheetInto(join(tmp, folder), out, out);
 }
 
 /** Write one objective's run (`step4 optimize`): `backtest/` and `optimization/` in `outDir`. */
@@ -356,15 +353,10 @@ export async function writeOptimizeOutputs(
   await writeOutputFolder(
     outDir,
     ({ dir, step }) =>
-      fillWith(step, async (out) => {
-        const make = makers(result);
-        try {
-          const [chart] = startCharts([run], result, manifest, options, make);
-          await writeRun(dir, run, result, manifest, chart, make, out);
-          await writeTearSheetInto(dir, out, out);
-        } finally {
-          make.end();
-        }
+      fillWithMakers(step, result, async (out, make) => {
+        const [chart] = startCharts([run], result, manifest, options, make);
+        await writeRun(dir, run, result, manifest, chart, make, out);
+        await writeTearSheetInto(dir, out, out);
       }),
     { signal: options.signal, command: 'optimize' },
   );
