@@ -89,7 +89,7 @@ function choleskyEntry(A: Float64Array, L: Float64Array, m: number, i: number, j
  * chains over the same L[j][k]: interleaved they run about three times as
  * fast with every entry's operations, and so its bits, unchanged.
  */
-export function choleskyLower(A: Float64Array, m: number): Float64Array {
+function choleskyLower(A: Float64Array, m: number): Float64Array {
   const L = new Float64Array(m * m);
   let i0 = 0;
   for (; i0 + 3 < m; i0 += 4) {

@@ -73,13 +73,16 @@ export function presortWindow(X: Float64Array, n: number, f: number): NodeSort {
   return ns;
 }
 
-/** Mark (on = 1) or unmark (on = 0) the rows of rows[from, to) for sortNode's filter. */
+/**
+ * Mark (on = 1) or unmark (on = 0) the rows of rows[from, to) for sortNode's
+ * filter; a node of fewer than SMALL_NODE rows is sorted by insertion and
+ * needs no marks.
+ */
 export function markNode(ns: NodeSort, from: number, to: number, on: 0 | 1): void {
+  if (to - from < SMALL_NODE) return;
   const { rows, inNode, pos } = ns;
-  for (let p = from; p < to; p++) {
-    inNode[rows[p]] = on;
-    pos[rows[p]] = p;
-  }
+  for (let p = from; p < to; p++) inNode[rows[p]] = on;
+  if (on === 1) for (let p = from; p < to; p++) pos[rows[p]] = p;
 }
 
 /**

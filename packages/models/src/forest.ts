@@ -1,5 +1,5 @@
 import { SeededRandom } from '@step4/core';
-import { markNode, type NodeSort, presortWindow, SMALL_NODE, sortNode } from './forest-sort.js';
+import { markNode, type NodeSort, presortWindow, sortNode } from './forest-sort.js';
 
 /**
  * A random forest classifier written for small walk-forward windows
@@ -156,7 +156,7 @@ function scanClasses(
 }
 
 /**
- * `scanClasses` for two classes (ml_rf's and regime_rf's labels), unrolled:
+ * `scanClasses` for two classes (labels 0 and 1: ml_rf's and regime_rf's), unrolled:
  * every sum and ratio is the same operation in the same order, so the same bits.
  */
 function scanTwoClasses(
@@ -249,10 +249,8 @@ function bestSplit(
     }
     return -1;
   }
-  // Large nodes sort by filtering the presorted window: mark their rows.
-  if (samples >= SMALL_NODE) markNode(ns, from, to, 1);
+  markNode(ns, from, to, 1);
   let bestFeature = -1;
-  let bestThreshold = 0;
   let bestImpurity = parent - 1e-12;
   const m = samples;
   while (remaining > 0 && drawn < maxFeatures) {
@@ -264,17 +262,16 @@ function bestSplit(
       k === 2
         ? scanTwoClasses(wk, y, m, total, minLeaf, bestImpurity)
         : scanClasses(wk, y, m, total, minLeaf, bestImpurity);
+    // A scan writes wk.splitThreshold only when it beats bestImpurity: it holds the best feature's.
     if (impurity < bestImpurity) {
       bestImpurity = impurity;
       bestFeature = feat;
-      bestThreshold = wk.splitThreshold;
     }
   }
-  if (samples >= SMALL_NODE) markNode(ns, from, to, 0);
+  markNode(ns, from, to, 0);
   if (bestFeature < 0) return -1;
   wk.splitFeature = bestFeature;
-  wk.splitThreshold = bestThreshold;
-  return partition(X, f, rows, from, to, bestFeature, bestThreshold);
+  return partition(X, f, rows, from, to, bestFeature, wk.splitThreshold);
 }
 
 /**

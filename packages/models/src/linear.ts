@@ -8,7 +8,7 @@ import {
   standardiser,
 } from './exact.js';
 import { tfReady } from './tf-backend.js';
-import { FULL_STEP_DECREMENT, newtonDecrement, sameBits } from './newton.js';
+import { dampedNewtonUpdate } from './newton.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
 /**
@@ -179,28 +179,16 @@ export async function logisticPredictBatch(
     const gs = pick(g, m);
     const step = solveSpdBatchMixed({ count: still.length, size: m, A: pick(A, m * m), b: gs });
     const moved = still.filter((w, j) => {
-      // Newton step with backtracking: never accept a step that raises the loss; the full
-      // step once the decrement is negligible (the multinomial fit's rule).
-      const d = step.subarray(j * m, (j + 1) * m);
-      const trial = new Float64Array(m);
-      if (newtonDecrement(gs.subarray(j * m, (j + 1) * m), d, m) <= FULL_STEP_DECREMENT) {
-        for (let a = 0; a < m; a++) trial[a] = w.beta[a] - d[a];
-        w.loss = Number.NaN;
-        const same = sameBits(w.beta, trial);
-        w.beta.set(trial);
-        return !same;
-      }
-      // The loss at beta is the last trial's (same bits), computed once.
-      const before = Number.isNaN(w.loss) ? logisticLoss(w.Z, w.n, f, w.y, w.sw, C, w.beta) : w.loss;
-      let t = 1;
-      for (let half = 0; half < 30; half++, t /= 2) {
-        for (let a = 0; a < m; a++) trial[a] = w.beta[a] - t * d[a];
-        w.loss = logisticLoss(w.Z, w.n, f, w.y, w.sw, C, trial);
-        if (w.loss <= before) break;
-      }
-      const same = sameBits(w.beta, trial);
-      w.beta.set(trial);
-      return !same;
+      // Never a step that raises the loss; the full step once the decrement is negligible.
+      const update = dampedNewtonUpdate(
+        w.beta,
+        gs.subarray(j * m, (j + 1) * m),
+        step.subarray(j * m, (j + 1) * m),
+        (b) => logisticLoss(w.Z, w.n, f, w.y, w.sw, C, b),
+        w.loss,
+      );
+      w.loss = update.loss;
+      return update.moved;
     });
     // A window whose update left beta bit for bit unchanged would repeat the very same iteration
     // (rounding keeps its gradient norm above the tolerance) until the cap: its final beta is this one.

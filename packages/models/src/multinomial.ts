@@ -1,7 +1,7 @@
 import type { WindowBatch } from './batch.js';
 import { solveSpd, standardise, standardiser } from './exact.js';
 import { multinomialGradientHessian, softmaxRow } from './multinomial-system.js';
-import { FULL_STEP_DECREMENT, newtonDecrement } from './newton.js';
+import { dampedNewtonUpdate } from './newton.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
 
@@ -111,39 +111,6 @@ function multinomialLoss(
 const MAX_NEWTON = 100;
 
 /**
- * One damped Newton update of beta in place: beta - t * step with t = 1, 1/2,
- * ... the first that does not raise the loss (the full step once the Newton
- * decrement is negligible). Shared by the exact and the batched solver so
- * both follow the same iteration.
- */
-function newtonUpdate(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
-  beta: Float64Array,
-  grad: Float64Array,
-  step: Float64Array,
-): void {
-  const m = beta.length;
-  const trial = new Float64Array(m);
-  if (newtonDecrement(grad, step, m) <= FULL_STEP_DECREMENT) {
-    for (let a = 0; a < m; a++) beta[a] -= step[a];
-    return;
-  }
-  const before = multinomialLoss(Z, n, f, cls, Kp, sw, C, beta);
-  let t = 1;
-  for (let half = 0; half < 30; half++, t /= 2) {
-    for (let a = 0; a < m; a++) trial[a] = beta[a] - t * step[a];
-    if (multinomialLoss(Z, n, f, cls, Kp, sw, C, trial) <= before) break;
-  }
-  beta.set(trial);
-}
-
-/**
  * Minimise the multinomial loss on standardised features by damped Newton
  * (Cholesky solves in float64) to a gradient norm of `tol`.
  */
@@ -162,11 +129,18 @@ function multinomialNewton(
   const grad = new Float64Array(m);
   const H = new Float64Array(m * m);
   let gnorm = Number.POSITIVE_INFINITY;
+  let loss = Number.NaN;
   let it = 0;
   for (; it < MAX_NEWTON; it++) {
     gnorm = multinomialGradientHessian(Z, n, f, cls, Kp, sw, C, beta, grad, H);
     if (gnorm <= tol) break;
-    newtonUpdate(Z, n, f, cls, Kp, sw, C, beta, grad, solveSpd(H, grad, m));
+    loss = dampedNewtonUpdate(
+      beta,
+      grad,
+      solveSpd(H, grad, m),
+      (b) => multinomialLoss(Z, n, f, cls, Kp, sw, C, b),
+      loss,
+    ).loss;
   }
   return { beta, iterations: it, gradientNorm: gnorm };
 }
@@ -448,6 +422,8 @@ export async function multinomialPredictBatch(
     beta: Float64Array;
     grad: Float64Array;
     H: Float64Array;
+    /** The loss at beta once known (the last line-search evaluation). */
+    loss: number;
   }
   let active: Active[] = [];
   for (let k = 0; k < batch.nWindows; k++) {
@@ -475,6 +451,7 @@ export async function multinomialPredictBatch(
       beta: new Float64Array(m),
       grad: new Float64Array(m),
       H: new Float64Array(m * m),
+      loss: Number.NaN,
     });
   }
   const all = active;
@@ -494,7 +471,13 @@ export async function multinomialPredictBatch(
       });
       const step = solveSpdBatchMixed({ count: group.length, size: m, A, b });
       group.forEach((w, j) => {
-        newtonUpdate(w.Z, w.n, f, w.cls, w.Kp, w.sw, C, w.beta, w.grad, step.subarray(j * m, (j + 1) * m));
+        w.loss = dampedNewtonUpdate(
+          w.beta,
+          w.grad,
+          step.subarray(j * m, (j + 1) * m),
+          (b) => multinomialLoss(w.Z, w.n, f, w.cls, w.Kp, w.sw, C, b),
+          w.loss,
+        ).loss;
       });
     }
     active = still;
