@@ -10,6 +10,7 @@ import {
   type SleeveUniverse,
   assertFamily,
   buildCandidate,
+  firstLineOf,
   isInputError,
 } from '@step4/core';
 import { type FamilyReference, exportedDefault, familiesOf, loadFamilies } from '@step4/engine';
@@ -81,16 +82,12 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
       raw = exportedDefault(await importModule(file));
     }
   } catch (e) {
-    throw new InputError(`${file}: cannot read the config (${(e as Error).message.split('\n')[0]})`, {
+    throw new InputError(`${file}: cannot read the config (${firstLineOf(e)})`, {
       file,
     });
   }
   const { parseConfig } = await import('./config-schema.js');
   return { file, dir: dirname(file), config: parseConfig(raw, file) };
-}
-
-function oneLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
 /**
@@ -180,7 +177,7 @@ export async function configPlugin(options: {
     try {
       mod = (await importModule(file)) as Record<string, unknown>;
     } catch (e) {
-      throw new InputError(`plugin ${specifier}: cannot be loaded (${oneLine(e)})`);
+      throw new InputError(`plugin ${specifier}: cannot be loaded (${firstLineOf(e)})`);
     }
     return await familiesOf(mod, { module: file, options: pluginOptions, source: specifier });
   } catch (e) {

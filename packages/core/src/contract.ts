@@ -347,6 +347,11 @@ export interface DecisionShape {
 /** The cost of a decision month of a family that states none (`decisionCost`): a rule-based family's, roughly. */
 export const DEFAULT_DECISION_COST = 1;
 
+/** Whether a `decisionCost` answer is a usable hint: a positive, finite number of milliseconds. */
+export function isDecisionCostHint(cost: unknown): cost is number {
+  return typeof cost === 'number' && Number.isFinite(cost) && cost > 0;
+}
+
 /** What `defineFamily` takes: a family whose `defaultGrid` builds its candidates with the typed builder. */
 export interface FamilyDefinition<P extends ParamSchema>
   extends Omit<CandidateFamily<P>, 'meta' | 'defaultGrid'> {

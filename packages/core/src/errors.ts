@@ -17,6 +17,11 @@ export class InputError extends Error {
   }
 }
 
+/** The first line of an error's message (of the value as text when it is no Error): one-line messages. */
+export function firstLineOf(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
 export function isInputError(e: unknown): e is InputError {
   return e instanceof Error && (e as { name?: string }).name === 'InputError';
 }

@@ -1,3 +1,4 @@
+import type { DecisionShape } from './contract.js';
 import type { SleevePanel } from './panel.js';
 import { std, sum } from './stats.js';
 
@@ -39,6 +40,11 @@ export function featureNames(names: readonly string[]): string[] {
     out.push(`spread_mom_3${suffix}`, `spread_mom_6${suffix}`, `spread_vol_6${suffix}`);
   }
   return out;
+}
+
+/** The shape of a run's decisions on these sleeves, as a family's `decisionCost` sees it. */
+export function decisionShape(names: readonly string[]): DecisionShape {
+  return { sleeves: names.length, features: featureNames(names).length };
 }
 
 /** Columns per sleeve in Z, and the offsets of mom_3, mom_6 and vol_6 within them (used by the spreads). */

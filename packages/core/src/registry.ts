@@ -5,6 +5,7 @@ import {
   DEFAULT_DECISION_COST,
   DEFAULT_POSITION,
   type DecisionShape,
+  isDecisionCostHint,
   SUPPORTED_CORE_APIS,
   type SleeveUniverse,
   checkParamValue,
@@ -195,9 +196,7 @@ export function decisionGroupsCostliestFirst(
     .map((group, order) => {
       const first = group[0];
       const stated = registry.require(String(first.method), first.name).decisionCost?.(first, shape);
-      // A hint that is not a positive number is no hint.
-      const cost =
-        stated !== undefined && Number.isFinite(stated) && stated > 0 ? stated : DEFAULT_DECISION_COST;
+      const cost = isDecisionCostHint(stated) ? stated : DEFAULT_DECISION_COST;
       return { group, order, cost };
     })
     .sort((a, b) => b.cost - a.cost || a.order - b.order)

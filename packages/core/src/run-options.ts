@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { ParamRange } from './contract.js';
 
 /**
  * The run options (of `step4 run-all` and `step4 optimize`, a config file's
@@ -17,14 +18,9 @@ import { availableParallelism } from 'node:os';
 export type RunCommandName = 'run-all' | 'optimize';
 
 /** Bounds of a numeric option; its zod schema and its error message are built from them. */
-export interface NumberBounds {
-  readonly integer?: boolean;
+export interface NumberBounds extends Readonly<ParamRange> {
   /** An even integer (the CSCV behind the PBO splits the months into two halves). */
   readonly even?: boolean;
-  readonly min: number;
-  readonly minExclusive?: boolean;
-  readonly max: number;
-  readonly maxExclusive?: boolean;
 }
 
 /** A default, fixed or depending on the command. */

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { type CandidateFamily, FamilyRegistry, InputError, assertFamily } from '@step4/core';
+import { type CandidateFamily, FamilyRegistry, InputError, assertFamily, firstLineOf } from '@step4/core';
 
 /**
  * A family by reference: where its module is and what to take from it, so
@@ -40,10 +40,6 @@ export function exportedDefault(mod: unknown): unknown {
   return first;
 }
 
-function oneLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0];
-}
-
 /**
  * The families a module exports, each a family, a factory or an array of
  * them. Factories get `options`; a plain family object cannot take options.
@@ -79,7 +75,7 @@ export async function familiesOf(
         made = await (f as (options?: unknown) => unknown)(ref.options);
       } catch (e) {
         if (e instanceof InputError) throw e;
-        throw new InputError(`plugin ${source}: its factory refused the options (${oneLine(e)})`);
+        throw new InputError(`plugin ${source}: its factory refused the options (${firstLineOf(e)})`);
       }
     } else if (ref.options !== undefined) {
       throw new InputError(
@@ -108,7 +104,7 @@ export async function loadFamilies(refs: readonly FamilyReference[]): Promise<Fa
     try {
       mod = await importModule(ref.module);
     } catch (e) {
-      throw new InputError(`plugin ${ref.source ?? ref.module}: cannot be loaded (${oneLine(e)})`);
+      throw new InputError(`plugin ${ref.source ?? ref.module}: cannot be loaded (${firstLineOf(e)})`);
     }
     for (const family of await familiesOf(mod, ref)) registry.register(family, ref.source ?? ref.module);
   }

@@ -20,7 +20,7 @@ import {
   checkSleeveSupport,
   decisionGroupsCostliestFirst,
   evaluateCandidates,
-  featureNames,
+  decisionShape,
   loadSleeveTable,
   prepareRun,
   runInWorkers,
@@ -197,6 +197,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   const jobs = request.jobs ?? 1;
   stageDone('load');
   let evaluated: EvaluatedCandidate[];
+  const probe = referenceRobustness(bootstrap);
   // Each candidate's part of the overfitting statistics, computed where it was simulated.
   let perCandidate: Map<string, CandidateOverfittingInputs> | undefined;
   if (jobs > 1 && grid.length > 1) {
@@ -205,14 +206,10 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     // thread, with the families loaded already, is one of the `jobs`.
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
-    const probe = referenceRobustness(bootstrap);
     const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
-      tasks: decisionGroupsCostliestFirst(grid, registry, {
-        sleeves: panel.names.length,
-        features: featureNames(panel.names).length,
-      }),
+      tasks: decisionGroupsCostliestFirst(grid, registry, decisionShape(panel.names)),
       jobs,
       local: (group) => simulateGroup(group, registry, prepared, probe, bootstrap),
       onResult: (_i, g) => {
@@ -231,13 +228,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
       results.flatMap((g) => g.overfitting.flatMap((o) => (o ? [[o.candidate, o] as const] : []))),
     );
   } else {
-    evaluated = await evaluateCandidates(
-      grid,
-      registry,
-      prepared,
-      referenceRobustness(bootstrap),
-      request.onProgress,
-    );
+    evaluated = await evaluateCandidates(grid, registry, prepared, probe, request.onProgress);
   }
   stageDone('simulate');
   const ddCaps = Object.fromEntries(

@@ -274,20 +274,17 @@ function spaAnalysis(
   // (9.8% at 5% on 120-month noise universes); its p-values are reported beside.
   const alpha = 0.1;
   // One bootstrap for the three: the same draws as separate calls with these options.
-  const tests = spaTests(models, benchmark, {
+  const { unstudentized, studentized, stepM } = spaTests(models, benchmark, {
     meanBlock: bootstrap.blockMonths,
     reps,
     seed: bootstrap.seed,
     studentize: false,
     stepMAlpha: alpha,
   });
-  const result = tests.unstudentized;
-  const studentized = tests.studentized;
-  const superior = tests.stepM;
   return {
-    ...result,
+    ...unstudentized,
     benchmark: 'equal weight of the sleeves, rebalanced monthly, no costs',
-    stepMSuperior: superior.superior.map((i) => ok[i].config.name),
+    stepMSuperior: stepM.superior.map((i) => ok[i].config.name),
     studentized: {
       pvalueLower: studentized.pvalueLower,
       pvalueConsistent: studentized.pvalueConsistent,

@@ -146,7 +146,8 @@ function objectiveScorer(
   };
   const objectives = opts.objectives;
   const R = objectives.length;
-  const sets = binomials(S)[S][halfBlocks];
+  const binom = binomials(S);
+  const sets = binom[S][halfBlocks];
   // scores[o][set * N + n], growth[set * N + n]: candidate n's on the half made of that set of blocks.
   const scores = Array.from({ length: R }, () => new Float64Array(sets * N));
   const growth = new Float64Array(sets * N);
@@ -225,7 +226,6 @@ function objectiveScorer(
     if (S - b - 1 >= halfBlocks - i) visit(b + 1, i);
   };
   visit(0, 0);
-  const binom = binomials(S);
   return {
     rankings: R,
     score(inIs, isPerf, oosPerf, oosGrowth) {

@@ -4,9 +4,10 @@ import {
   type CandidateFamily,
   type Decision,
   candidate,
+  isDecisionCostHint,
   supportsSleeveCount,
 } from '../contract.js';
-import { type FeatureTable, buildFeatureTable, featureNames } from '../features.js';
+import { type FeatureTable, buildFeatureTable, decisionShape } from '../features.js';
 import {
   DecisionError,
   type FamilyCall,
@@ -386,6 +387,7 @@ async function conformance(
     if (!Array.isArray(all) || all.length === 0)
       runner.fail('valid-grid', {}, 'no candidates to check (empty default grid)');
     const configs = pick(all, options.maxCandidates);
+    const shape = decisionShape(panel.names);
     for (const config of configs) {
       try {
         validateCandidate(config, family);
@@ -398,14 +400,13 @@ async function conformance(
       }
       if (family.decisionCost) {
         // The engine ignores a hint that is not a positive number; in the family's own tests it is a bug.
-        const shape = { sleeves: panel.names.length, features: featureNames(panel.names).length };
         let cost: unknown;
         try {
           cost = family.decisionCost(config, shape);
         } catch (e) {
           cost = `an error (${e instanceof Error ? e.message : String(e)})`;
         }
-        if (!(typeof cost === 'number' && Number.isFinite(cost) && cost > 0))
+        if (!isDecisionCostHint(cost))
           runner.fail(
             'valid-grid',
             { candidate: String(config?.name) },
