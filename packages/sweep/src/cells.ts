@@ -34,7 +34,6 @@ export interface CellSpec {
 export interface SweepCell {
   /** Position in the expansion (universe-major, then variants). */
   readonly index: number;
-  readonly universeIndex: number;
   readonly variantIndex: number;
   readonly spec: CellSpec;
 }
@@ -190,7 +189,7 @@ export function expandCells(
   const variants = expandVariants(sweep);
   const versions = new Map(registry.list().map(({ family }) => [family.meta.name, family.meta.version]));
   const cells: SweepCell[] = [];
-  universes.forEach((universe, universeIndex) => {
+  for (const universe of universes) {
     const baseGrid = gridFor(registry, { names: universe });
     const methods = [...new Set(baseGrid.map((c) => c.method))];
     const families = methods.map((name) => ({ name, version: versions.get(name) ?? 'unknown' }));
@@ -199,11 +198,10 @@ export function expandCells(
       const body = { sleeves, options, grid: withCosts(baseGrid, options), families, packages };
       cells.push({
         index: cells.length,
-        universeIndex,
         variantIndex,
         spec: { hash: cellHash(body), ...body },
       });
     });
-  });
+  }
   return cells;
 }

@@ -7,6 +7,7 @@ import { RUN_OPTIONS, type RunOptionDef } from '@step4/core/run-options';
 import { boundedNumberSchema, schemaOf } from '@step4/core/run-option-schemas';
 import { type EngineOptions, exportedDefault } from '@step4/engine';
 import { z } from 'zod';
+import { oneLine } from './text.js';
 
 /**
  * The sweep file (`sweep.json`, `.mjs`, `.js` or `.ts`): a library of
@@ -53,11 +54,6 @@ const CANDIDATE_OPTION_SCHEMAS = {
   turn_cost_bps: boundedNumberSchema(POSITION_PARAM_BOUNDS.turn_cost_bps),
   gross_cost_bps: boundedNumberSchema(POSITION_PARAM_BOUNDS.gross_cost_bps),
 };
-
-export const SWEEP_OPTION_KEYS = [
-  ...Object.keys(ENGINE_OPTION_SCHEMAS),
-  ...Object.keys(CANDIDATE_OPTION_SCHEMAS),
-] as readonly string[];
 
 const optionSetSchema = z
   .object({ ...ENGINE_OPTION_SCHEMAS, ...CANDIDATE_OPTION_SCHEMAS })
@@ -210,8 +206,4 @@ export async function loadSweep(path: string, cwd = process.cwd()): Promise<Load
     throw new InputError(`${path}: ${why}`, { file: path });
   }
   return { file, dir: dirname(file), sweep: parseSweep(raw, path) };
-}
-
-export function oneLine(text: string): string {
-  return String(text).split('\n')[0].trim();
 }

@@ -15,7 +15,6 @@ export {
 } from './cells.js';
 export {
   type LoadedSweep,
-  SWEEP_OPTION_KEYS,
   type SweepFile,
   type SweepOptionSet,
   loadSweep,
@@ -58,7 +57,6 @@ export {
   type SweepResult,
   type SweepRunOptions,
   cellCacheDir,
-  defaultWorkers,
   formatSweepSummary,
   runSweep,
 } from './sweep.js';

@@ -1,10 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256Hex } from '@step4/core';
-import { type FamilyReference, loadFamilies } from '@step4/engine';
+import { firstLineOf, sha256Hex } from '@step4/core';
+import { loadFamilies } from '@step4/engine';
 import type { Redis } from 'ioredis';
 import type { CellSpec } from './cells.js';
-import { connectRedis, tableKey } from './redis.js';
+import { PROCESSOR_ENV, type ProcessorSetup, connectRedis, tableKey } from './redis.js';
 import { type CellEnvironment, type ObjectiveRow, computeCell } from './run-cell.js';
 
 /**
@@ -15,17 +15,6 @@ import { type CellEnvironment, type ObjectiveRow, computeCell } from './run-cell
  * own (its config, passed in STEP4_SWEEP_WORKER), the tables come from Redis
  * by content hash and are checked against it.
  */
-
-/** What `step4 worker` passes to its processor processes. */
-export interface ProcessorSetup {
-  readonly url: string;
-  readonly prefix: string;
-  readonly families: readonly FamilyReference[];
-  /** Where tables fetched from Redis are kept, by hash. */
-  readonly cacheDir: string;
-}
-
-export const PROCESSOR_ENV = 'STEP4_SWEEP_WORKER';
 
 let env: Promise<CellEnvironment> | undefined;
 
@@ -79,6 +68,6 @@ export default async function processCell(job: { data: CellSpec }): Promise<Obje
   try {
     return await computeCell(job.data, await env);
   } catch (e) {
-    throw new Error(String((e as Error)?.message ?? e).split('\n')[0]);
+    throw new Error(firstLineOf(e));
   }
 }

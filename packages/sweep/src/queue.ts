@@ -6,9 +6,7 @@ import { InputError, sha256Hex } from '@step4/core';
 import type { FamilyReference } from '@step4/engine';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { CellSpec } from './cells.js';
-import { PROCESSOR_ENV, type ProcessorSetup } from './processor.js';
-import { connectRedis } from './redis.js';
-import { tableKey } from './redis.js';
+import { PROCESSOR_ENV, type ProcessorSetup, connectRedis, tableKey } from './redis.js';
 import type { CellOutcome, ObjectiveRow } from './run-cell.js';
 
 /** The BullMQ queue a sweep's cells go to, unless named otherwise. */

@@ -1,6 +1,18 @@
 import { InputError } from '@step4/core';
+import type { FamilyReference } from '@step4/engine';
 import { Redis } from 'ioredis';
-import { oneLine } from './config.js';
+import { oneLine } from './text.js';
+
+/** What `step4 worker` passes to its processor processes (processor.ts), in this environment variable. */
+export interface ProcessorSetup {
+  readonly url: string;
+  readonly prefix: string;
+  readonly families: readonly FamilyReference[];
+  /** Where tables fetched from Redis are kept, by hash. */
+  readonly cacheDir: string;
+}
+
+export const PROCESSOR_ENV = 'STEP4_SWEEP_WORKER';
 
 /** A Redis URL as messages show it: the password is never printed. */
 export function redactUrl(url: string): string {

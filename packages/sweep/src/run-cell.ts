@@ -3,7 +3,7 @@ import { InputError } from '@step4/core';
 import { type FamilyReference, type RunResult, runStep4 } from '@step4/engine';
 import { summaryDocument, writeRunAllOutputs } from '@step4/report';
 import { type CellSleeve, type CellSpec, cellHash, engineOptionsOf, packageVersions } from './cells.js';
-import { oneLine } from './config.js';
+import { oneLine } from './text.js';
 
 /** A leaderboard value: every number finite or null, so JSON carries it exactly. */
 export type RowValue = string | number | boolean | null;

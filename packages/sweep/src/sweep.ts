@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type FamilyRegistry, InputError, loadSleeveTable, runInWorkers } from '@step4/core';
+import { defaultJobs } from '@step4/core/run-options';
 import type { FamilyReference } from '@step4/engine';
 import { checkOutDir, stableJson, writeOutputFolder } from '@step4/report';
 import {
@@ -13,7 +13,8 @@ import {
   expandCells,
   packageVersions,
 } from './cells.js';
-import { type LoadedSweep, oneLine } from './config.js';
+import type { LoadedSweep } from './config.js';
+import { oneLine } from './text.js';
 import { type LeaderboardRow, leaderboardRows, leaderboardToParquet } from './leaderboard.js';
 import type { LocalCellTask, LocalWorkerSetup } from './local-worker.js';
 import { type QueueSettings, runCellsOnQueue } from './queue.js';
@@ -82,11 +83,6 @@ export interface SweepResult {
   readonly cached: number;
   readonly computed: number;
   readonly failed: readonly { readonly cell: number; readonly hash: string; readonly error: string }[];
-}
-
-/** Default number of local cells at once: one per core, at most 8. */
-export function defaultWorkers(): number {
-  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 /** Where an unfinished sweep keeps its finished cells: a hidden sibling of the output folder. */
@@ -281,7 +277,7 @@ async function runLocally(
     workerUrl: new URL('./local-worker.js', import.meta.url),
     workerData: { families: grid.families } satisfies LocalWorkerSetup,
     tasks,
-    jobs: options.workers ?? defaultWorkers(),
+    jobs: options.workers ?? defaultJobs(),
     local: (task) => runCell(task.spec, env, task.outDir ? { outDir: task.outDir } : {}),
     onResult: (_i, o) => {
       writes = writes.then(() => finished(o));
