@@ -31,3 +31,11 @@ export function stableJson(value: unknown, file?: string): string {
   checkFinite(value, '', file);
   return `${JSON.stringify(value, null, 1)}\n`;
 }
+
+/** JSON inside a <script type="application/json">: nothing in it may close the element. */
+export function scriptJson(x: unknown): string {
+  return JSON.stringify(x)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}

@@ -1,14 +1,8 @@
+import { scriptJson } from '@step4/report';
 import { LEADERBOARD_COLUMNS, type LeaderboardRow } from './leaderboard.js';
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** JSON safe inside a <script> element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028|\u2029/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 const SHOWN = [

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { money as dollars } from '../money.js';
+import { scriptJson } from '../stable-json.js';
 import { CLIENT_SCRIPT } from './client.js';
 import { type PerfNumbers, type TearSheetData, round6 } from './data.js';
 import {
@@ -50,13 +51,6 @@ const money = (x: number | null) => (x === null ? NA : dollars(x));
 const pct = (x: number | null, d = 1) => (x === null ? NA : `${(x * 100).toFixed(d)}%`);
 const num = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? NA : x.toFixed(d));
 const pvalue = (x: number | null) => (x === null ? 'not computed' : x < 0.001 ? '< 0.001' : x.toFixed(3));
-
-/** JSON inside a <script type="application/json">: nothing in it may close the element. */
-const scriptJson = (x: unknown) =>
-  JSON.stringify(x)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 
 interface Cell {
   readonly html: string;
