@@ -33,6 +33,14 @@ export interface PoolOptions<T, R> {
    * much as a good share of the tasks).
    */
   readonly local?: (task: T) => Promise<R> | R;
+  /**
+   * The tasks are sorted costliest first: workers take them from the front
+   * and `local` from the back. This thread hands the workers their next
+   * tasks only between its own, so running the short ones here keeps a
+   * worker from waiting behind a long local task, and the run ends on short
+   * tasks on every thread.
+   */
+  readonly costliestFirst?: boolean;
   /** Called as each task finishes (in completion order). */
   readonly onResult?: (index: number, result: R) => void;
 }
@@ -48,7 +56,9 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
   const jobs = Math.max(1, Math.min(opts.jobs, n));
   const local = opts.local;
   const workerCount = local ? jobs - 1 : jobs;
+  // Tasks not handed out yet: next..last.
   let next = 0;
+  let last = n - 1;
   let done = 0;
   const workers: Worker[] = [];
   try {
@@ -67,7 +77,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
         if (done === n) resolve();
       };
       const feed = (w: Worker) => {
-        if (next < n && !failed) {
+        if (next <= last && !failed) {
           const id = next++;
           w.postMessage({ id, task: opts.tasks[id] } satisfies TaskMessage);
         }
@@ -93,8 +103,9 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       }
       if (local) {
         void (async () => {
-          while (next < n && !failed) {
-            const id = next++;
+          const fromBack = opts.costliestFirst === true && workerCount > 0;
+          while (next <= last && !failed) {
+            const id = fromBack ? last-- : next++;
             finished(id, await local(opts.tasks[id]));
             // Let the workers' results and requests for more in between tasks.
             await new Promise<void>((r) => setImmediate(r));

@@ -43,6 +43,38 @@ describe('runInWorkers', () => {
     }
   }
 
+  for (const costliestFirst of [true, false]) {
+    it(`hands the workers the front tasks and runs ${costliestFirst ? 'the back ones here (costliest first)' : 'the next ones here'}`, async () => {
+      const ranHere: number[] = [];
+      const out = await runInWorkers<Task, Answer>({
+        workerUrl,
+        workerData: { factor: 3 },
+        tasks,
+        jobs: 2,
+        costliestFirst,
+        local: async (t) => {
+          ranHere.push(t.value);
+          return local(t);
+        },
+      });
+      expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 3));
+      const byWorker = out.filter((a) => a.thread !== threadId).map((a) => a.value / 3);
+      // The worker started while this thread ran its first task, so both took some.
+      expect(ranHere.length).toBeGreaterThan(0);
+      expect(byWorker.length).toBeGreaterThan(0);
+      expect(byWorker[0]).toBe(1);
+      if (costliestFirst) {
+        // This thread: the last tasks, from the end on; the workers: the first ones, in order.
+        expect(ranHere).toEqual(tasks.map((t) => t.value).slice(-ranHere.length).reverse());
+        expect(byWorker).toEqual(tasks.map((t) => t.value).slice(0, byWorker.length));
+      } else {
+        // In task order, after the tasks the worker was handed first.
+        expect(ranHere[0]).toBeGreaterThan(1);
+        expect(ranHere).toEqual([...ranHere].sort((a, b) => a - b));
+      }
+    });
+  }
+
   it('never interleaves two tasks in one worker, although it holds more than one', async () => {
     const out = await runInWorkers<Task, Answer>({
       workerUrl,

@@ -203,13 +203,15 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   if (jobs > 1 && grid.length > 1) {
     // Candidates that share decisions (e.g. an ML fit used by every leverage cap) go to one thread,
     // the costliest groups first; results come back in grid order, identical to a serial run. This
-    // thread, with the families loaded already, is one of the `jobs`.
+    // thread, with the families loaded already, is one of the `jobs`: it runs the cheapest groups,
+    // so it hands the workers their next groups without keeping them waiting.
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
     const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
       tasks: decisionGroupsCostliestFirst(grid, registry, decisionShape(panel.names)),
+      costliestFirst: true,
       jobs,
       local: (group) => simulateGroup(group, registry, prepared, probe, bootstrap),
       onResult: (_i, g) => {
