@@ -1,5 +1,14 @@
-import { RandomForestClassifier } from 'ml-random-forest';
+import { createRequire } from 'node:module';
+import type { RandomForestClassifier as Classifier } from 'ml-random-forest';
 import type { ForestEngine } from './forest.js';
+
+// Loaded when this engine first fits, not with the package: the default forest is the typed one,
+// and every thread that simulates loads this package.
+let classifier: typeof Classifier | undefined;
+const randomForestClassifier = (): typeof Classifier =>
+  (classifier ??= (
+    createRequire(import.meta.url)('ml-random-forest') as { RandomForestClassifier: typeof Classifier }
+  ).RandomForestClassifier);
 
 /**
  * `ml-random-forest` behind the same interface, as close to the spec as its
@@ -24,6 +33,7 @@ export const mlRandomForest: ForestEngine = {
     const newRows = Array.from({ length: m }, (_, i) => Array.from(xNew.subarray(i * f, (i + 1) * f)));
     const maxFeatures =
       params.maxFeatures === 'sqrt' ? Math.max(1, Math.floor(Math.sqrt(f))) : params.maxFeatures;
+    const RandomForestClassifier = randomForestClassifier();
     const forest = new RandomForestClassifier({
       seed: params.seed,
       nEstimators: params.nTrees,

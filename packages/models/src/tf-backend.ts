@@ -15,20 +15,22 @@ export type TfBackendName = 'tensorflow' | 'wasm' | 'cpu';
  */
 export let tf: typeof TF = undefined as unknown as typeof TF;
 
-let loading: Promise<typeof TF> | undefined;
+/**
+ * TensorFlow.js's packages are CommonJS bundles of about 1 MB: `require`d,
+ * not `import`ed, as an import first scans the whole source for its export
+ * names (about 0.08 s per thread). The backends register with the same core.
+ */
+const requireHere = createRequire(import.meta.url);
 
-/** Import TensorFlow.js once (guarded: concurrent callers share the import). */
-function loadTf(): Promise<typeof TF> {
-  loading ??= import('@tensorflow/tfjs-core').then((m) => {
-    tf = m;
-    return m;
-  });
-  return loading;
+/** Load TensorFlow.js once. */
+function loadTf(): typeof TF {
+  tf ??= requireHere('@tensorflow/tfjs-core') as typeof TF;
+  return tf;
 }
 
-/** The plain JavaScript backend registers itself when imported; only loaded when chosen. */
+/** The plain JavaScript backend registers itself when loaded; only loaded when chosen. */
 async function useCpu(): Promise<boolean> {
-  await import('@tensorflow/tfjs-backend-cpu');
+  requireHere('@tensorflow/tfjs-backend-cpu');
   return tf.setBackend('cpu');
 }
 
@@ -41,8 +43,7 @@ let ready: Promise<TfBackendName> | undefined;
  */
 function nativeAddonBuilt(): boolean {
   try {
-    const require = createRequire(import.meta.url);
-    const lib = join(dirname(require.resolve('@tensorflow/tfjs-node/package.json')), 'lib');
+    const lib = join(dirname(requireHere.resolve('@tensorflow/tfjs-node/package.json')), 'lib');
     return readdirSync(lib, { recursive: true }).some((f) => String(f).endsWith('tfjs_binding.node'));
   } catch {
     return false;
@@ -55,7 +56,7 @@ async function tryNative(): Promise<boolean> {
     // Optional dependency: its install script downloads libtensorflow, so it is often absent.
     // A module name in a variable keeps bundlers and TypeScript from requiring it.
     const name = '@tensorflow/tfjs-node';
-    await import(name);
+    requireHere(name);
     return await tf.setBackend('tensorflow');
   } catch {
     return false;
@@ -64,9 +65,8 @@ async function tryNative(): Promise<boolean> {
 
 async function tryWasm(): Promise<boolean> {
   try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const require = createRequire(import.meta.url);
-    const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    const wasm = requireHere('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    const dist = join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     // One thread: the CLI already runs one worker per core, and results must not depend on threading.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasm.setWasmPaths(`${dist}/`);
@@ -83,7 +83,7 @@ async function tryWasm(): Promise<boolean> {
  */
 export function tfReady(): Promise<TfBackendName> {
   ready ??= (async () => {
-    await loadTf();
+    loadTf();
     const forced = process.env.STEP4_TF_BACKEND as TfBackendName | undefined;
     if (forced === 'cpu') {
       await useCpu();
@@ -102,7 +102,7 @@ export function tfReady(): Promise<TfBackendName> {
 
 /** Switch backends (tests and benchmarks); later calls of `tfReady` report it. */
 export async function useTfBackend(name: TfBackendName): Promise<boolean> {
-  await loadTf();
+  loadTf();
   const ok = name === 'tensorflow' ? await tryNative() : name === 'wasm' ? await tryWasm() : await useCpu();
   if (ok) {
     await tf.ready();

@@ -660,10 +660,20 @@ async function rasterize(svg: string, options?: { density: number }): Promise<Ra
 /** The bytes of a Buffer as a plain Uint8Array (no copy). */
 const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/** Whether this machine stores the low byte of a 32-bit word first (alpha, an RGBA pixel's last byte, is then its high byte). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Every pixel has alpha 255 (RGBA). */
 function opaque(r: Raster): boolean {
   if (r.channels !== 4) return false;
-  for (let i = 3; i < r.data.length; i += 4) if (r.data[i] !== 255) return false;
+  const d = r.data;
+  if (LITTLE_ENDIAN && d.byteOffset % 4 === 0) {
+    // A pixel at a time: alpha 255 makes its word at least 0xff000000 (a chart has millions of pixels).
+    const pixels = new Uint32Array(d.buffer, d.byteOffset, d.length >> 2);
+    for (let i = 0; i < pixels.length; i++) if (pixels[i] < 0xff000000) return false;
+    return true;
+  }
+  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return false;
   return true;
 }
 
@@ -700,10 +710,14 @@ export async function composeChart(
     return plain(await imageWork.run(() => image.png({ compressionLevel: 9 }).toBuffer()));
   }
   return imageWork.run(async () => {
-    // A buffer of an earlier chart of the same size is reused: a fresh one costs page faults, not copying.
+    // The smallest free buffer of an earlier chart that holds these rows is reused (charts of a run
+    // differ by a few columns): a fresh one costs page faults, not copying. The rows fill its start.
     const size = header.data.length + panels.data.length;
-    const i = buffers.findIndex((b) => b.length === size);
-    const rows = i < 0 ? Buffer.allocUnsafe(size) : buffers.splice(i, 1)[0];
+    let i = -1;
+    for (let k = 0; k < buffers.length; k++)
+      if (buffers[k].length >= size && (i < 0 || buffers[k].length < buffers[i].length)) i = k;
+    const buffer = i < 0 ? Buffer.allocUnsafe(size) : buffers.splice(i, 1)[0];
+    const rows = buffer.subarray(0, size);
     rows.set(header.data, 0);
     rows.set(panels.data, header.data.length);
     try {
@@ -712,7 +726,7 @@ export async function composeChart(
         .toBuffer();
       return plain(png);
     } finally {
-      buffers.push(rows);
+      buffers.push(buffer);
     }
   });
 }

@@ -281,6 +281,19 @@ function raster(width: number, height: number, opaque: boolean, next: () => numb
   return { data, width, height, channels: 4 };
 }
 
+/** The raster with pixel i's alpha set to 254. */
+function translucentAt(r: Raster, i: number): Raster {
+  r.data[i * 4 + 3] = 254;
+  return r;
+}
+
+/** The same pixels, in memory one byte past a 4-byte boundary. */
+function unaligned(r: Raster): Raster {
+  const data = Buffer.alloc(r.data.length + 1).subarray(1);
+  r.data.copy(data);
+  return { ...r, data };
+}
+
 /** The composite of the first chart code, on PNG-encoded inputs. */
 async function referenceCompose(header: Raster, top: number, panels: Raster, width: number): Promise<Buffer> {
   const png = (r: Raster) => sharp(r.data, { raw: r }).png().toBuffer();
@@ -294,6 +307,14 @@ async function referenceCompose(header: Raster, top: number, panels: Raster, wid
 }
 
 describe('portfolio chart fast path', () => {
+  it('stacks opaque pixels that do not start on a 4-byte boundary', async () => {
+    const next = random(5);
+    const header = unaligned(raster(310, 12, true, next));
+    const panels = unaligned(raster(310, 20, true, next));
+    const fast = await composeChart(header, 12, panels, 310);
+    expect(Buffer.from(fast).equals(await referenceCompose(header, 12, panels, 310))).toBe(true);
+  });
+
   it('stacking opaque header and panels gives the bytes of the composite, for random pixels', async () => {
     const next = random(7);
     // Shared like the renderer's: charts of one size reuse a buffer, which must not leak pixels between them.
@@ -316,6 +337,26 @@ describe('portfolio chart fast path', () => {
       { header: raster(320, 12, true, next), top: 12, panels: raster(320, 20, false, next), width: 320 },
       { header: raster(340, 12, true, next), top: 12, panels: raster(320, 20, true, next), width: 340 },
       { header: raster(320, 12, true, next), top: 16, panels: raster(320, 20, true, next), width: 320 },
+      // One pixel not quite opaque, in the header's last pixel or in the middle of the panels.
+      {
+        header: translucentAt(raster(320, 12, true, next), 320 * 12 - 1),
+        top: 12,
+        panels: raster(320, 20, true, next),
+        width: 320,
+      },
+      {
+        header: raster(320, 12, true, next),
+        top: 12,
+        panels: translucentAt(raster(320, 20, true, next), 3205),
+        width: 320,
+      },
+      // The same in pixels that do not start on a 4-byte boundary of their memory.
+      {
+        header: unaligned(translucentAt(raster(320, 12, true, next), 77)),
+        top: 12,
+        panels: raster(320, 20, true, next),
+        width: 320,
+      },
     ];
     for (const c of cases) {
       const fast = await composeChart(c.header, c.top, c.panels, c.width);
