@@ -17,7 +17,10 @@ export const RUN_ALL_DD_CAPS: Readonly<Record<ObjectiveName, number>> = Object.f
 export function diversity(m: CandidateMetrics): number {
   const n = m.avg_weights.length;
   if (n <= 2) return Math.max(0, 1 - Math.abs(m.avg_weight_a - 0.5) * 2);
-  return Math.max(0, 1 - (Math.max(...m.avg_weights) - 1 / n) / (1 - 1 / n));
+  // Math.max one pair at a time is Math.max of them all (NaN and -0 included), without spreading them.
+  let largest = Number.NEGATIVE_INFINITY;
+  for (let s = 0; s < n; s++) largest = Math.max(largest, m.avg_weights[s]);
+  return Math.max(0, 1 - (largest - 1 / n) / (1 - 1 / n));
 }
 
 /** How much the weights move over time: the mean over sleeves of each weight's std (two sleeves: the first's). */
@@ -25,7 +28,7 @@ export function weightVariation(m: CandidateMetrics): number {
   const n = m.weight_stds.length;
   if (n <= 2) return m.weight_std_a;
   let s = 0;
-  for (const x of m.weight_stds) s += x;
+  for (let k = 0; k < n; k++) s += m.weight_stds[k];
   return s / n;
 }
 

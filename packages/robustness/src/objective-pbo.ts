@@ -190,6 +190,7 @@ function objectiveScorer(
     }
   };
   /** Score every candidate on the complete set at level halfBlocks, the set-th in lexicographic order. */
+  const cagrExponent = 1 / Math.max(half / 12, 1 / 12);
   const finish = (set: number) => {
     const i = halfBlocks;
     for (let n = 0; n < N; n++) {
@@ -203,7 +204,7 @@ function objectiveScorer(
       m.avg_turnover_abs = t[i * N + n] / half;
       const gn = g[i * N + n];
       const mdd = -worst[i * N + n];
-      const cagr = Math.max(gn, 1e-9) ** (1 / Math.max(half / 12, 1 / 12)) - 1;
+      const cagr = Math.max(gn, 1e-9) ** cagrExponent - 1;
       test.end_equity = K * gn;
       test.cagr = cagr;
       test.max_drawdown = mdd;
