@@ -9,6 +9,8 @@ import { Worker, parentPort, workerData } from 'node:worker_threads';
 interface TaskMessage {
   readonly id: number;
   readonly task: unknown;
+  /** Shared claim of every task (0 until a thread starts it), when the calling thread may take tasks back. */
+  readonly claims?: Int32Array;
 }
 
 interface ResultMessage {
@@ -16,7 +18,12 @@ interface ResultMessage {
   readonly ok: boolean;
   readonly result?: unknown;
   readonly error?: { message: string; name: string };
+  /** The calling thread started this task first: this worker did not run it. */
+  readonly taken?: boolean;
 }
+
+/** Claim task `id` for the calling thread; false when another thread started it. */
+const claim = (claims: Int32Array, id: number): boolean => Atomics.compareExchange(claims, id, 0, 1) === 0;
 
 export interface PoolOptions<T, R> {
   /** Module the workers run; it calls `serveWorkerTasks`. */
@@ -30,7 +37,8 @@ export interface PoolOptions<T, R> {
    * Runs a task in this thread, which then counts as one of the `jobs`: a
    * thread that has everything loaded already starts at once, and one worker
    * fewer is started (on a machine with few cores, starting a worker costs as
-   * much as a good share of the tasks).
+   * much as a good share of the tasks). Out of tasks of its own, this
+   * thread takes back those a worker holds but has not started.
    */
   readonly local?: (task: T) => Promise<R> | R;
   /**
@@ -45,7 +53,10 @@ export interface PoolOptions<T, R> {
   readonly onResult?: (index: number, result: R) => void;
 }
 
-/** Tasks a worker holds at once, so it never waits for this thread to hand it the next one. */
+/**
+ * Tasks a worker holds at once, so it never waits for this thread to hand it
+ * the next one (with `local`, the one it has not started can be taken back).
+ */
 const WORKER_QUEUE_DEPTH = 2;
 
 /** Run every task on a pool of threads; resolves to the results in task order. */
@@ -61,6 +72,10 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
   let last = n - 1;
   let done = 0;
   const workers: Worker[] = [];
+  // A worker holds a task it has not started while it runs another. This thread, out of tasks of its
+  // own, takes such tasks back rather than wait: whichever thread claims a task first runs it.
+  const claims = local && workerCount > 0 ? new Int32Array(new SharedArrayBuffer(4 * n)) : undefined;
+  const handedOut: number[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
@@ -79,7 +94,8 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       const feed = (w: Worker) => {
         if (next <= last && !failed) {
           const id = next++;
-          w.postMessage({ id, task: opts.tasks[id] } satisfies TaskMessage);
+          handedOut.push(id);
+          w.postMessage({ id, task: opts.tasks[id], ...(claims ? { claims } : {}) } satisfies TaskMessage);
         }
       };
       for (let k = 0; k < workerCount; k++) {
@@ -92,7 +108,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
             fail(e);
             return;
           }
-          finished(m.id, m.result as R);
+          if (!m.taken) finished(m.id, m.result as R);
           feed(w);
         });
         w.on('error', fail);
@@ -104,12 +120,15 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       if (local) {
         void (async () => {
           const fromBack = opts.costliestFirst === true && workerCount > 0;
-          while (next <= last && !failed) {
-            const id = fromBack ? last-- : next++;
+          const runHere = async (id: number) => {
             finished(id, await local(opts.tasks[id]));
             // Let the workers' results and requests for more in between tasks.
             await new Promise<void>((r) => setImmediate(r));
-          }
+          };
+          while (next <= last && !failed) await runHere(fromBack ? last-- : next++);
+          // Then the tasks workers hold but have not started, the last handed out first.
+          for (let k = handedOut.length - 1; k >= 0 && claims && !failed; k--)
+            if (claim(claims, handedOut[k])) await runHere(handedOut[k]);
         })().catch((e) => fail(e instanceof Error ? e : new Error(String(e))));
       }
     });
@@ -136,6 +155,10 @@ export function serveWorkerTasks<S, T, R>(
   let queue: Promise<unknown> = Promise.resolve();
   port.on('message', (m: TaskMessage) => {
     queue = queue.then(async () => {
+      if (m.claims && !claim(m.claims, m.id)) {
+        port.postMessage({ id: m.id, ok: true, taken: true } satisfies ResultMessage);
+        return;
+      }
       try {
         const result = await handle(await ready, m.task as T);
         port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);

@@ -46,10 +46,12 @@ describe('runInWorkers', () => {
   for (const costliestFirst of [true, false]) {
     it(`hands the workers the front tasks and runs ${costliestFirst ? 'the back ones here (costliest first)' : 'the next ones here'}`, async () => {
       const ranHere: number[] = [];
+      // Long enough for the worker to start while this thread runs its first tasks.
+      const slow = tasks.map((t) => ({ ...t, delayMs: 20 }));
       const out = await runInWorkers<Task, Answer>({
         workerUrl,
         workerData: { factor: 3 },
-        tasks,
+        tasks: slow,
         jobs: 2,
         costliestFirst,
         local: async (t) => {
@@ -59,21 +61,40 @@ describe('runInWorkers', () => {
       });
       expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 3));
       const byWorker = out.filter((a) => a.thread !== threadId).map((a) => a.value / 3);
-      // The worker started while this thread ran its first task, so both took some.
-      expect(ranHere.length).toBeGreaterThan(0);
-      expect(byWorker.length).toBeGreaterThan(0);
       expect(byWorker[0]).toBe(1);
+      // Each task ran once, here or in the worker.
+      expect([...ranHere, ...byWorker].sort((a, b) => a - b)).toEqual(tasks.map((t) => t.value));
       if (costliestFirst) {
-        // This thread: the last tasks, from the end on; the workers: the first ones, in order.
-        expect(ranHere).toEqual(tasks.map((t) => t.value).slice(-ranHere.length).reverse());
-        expect(byWorker).toEqual(tasks.map((t) => t.value).slice(0, byWorker.length));
+        // This thread starts from the end; the worker takes the front ones in order.
+        expect(ranHere.slice(0, 2)).toEqual([12, 11]);
+        expect(byWorker).toEqual([...byWorker].sort((a, b) => a - b));
       } else {
-        // In task order, after the tasks the worker was handed first.
-        expect(ranHere[0]).toBeGreaterThan(1);
-        expect(ranHere).toEqual([...ranHere].sort((a, b) => a - b));
+        // In task order, after the two tasks the worker was handed first.
+        expect(ranHere.slice(0, 2)).toEqual([3, 4]);
       }
     });
   }
+
+  it('takes back a task a worker holds but has not started, when this thread is out of tasks', async () => {
+    // The worker is handed tasks 0 (long) and 1; this thread runs the short ones from the back, then
+    // takes task 1 rather than wait for the worker to finish task 0.
+    const long = tasks.map((t, i) => ({ ...t, delayMs: i === 0 ? 400 : 1 }));
+    const out = await runInWorkers<Task, Answer>({
+      workerUrl,
+      workerData: { factor: 3 },
+      tasks: long,
+      jobs: 2,
+      costliestFirst: true,
+      local,
+    });
+    expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 3));
+    expect(out[1].thread).toBe(threadId);
+    // Whatever the worker ran, it ran once: its log never starts a task this thread ran.
+    const ranByWorker = new Set(out.filter((a) => a.thread !== threadId).map((a) => a.value / 3));
+    for (const a of out)
+      for (const entry of a.log ?? [])
+        if (entry.startsWith('start ')) expect(ranByWorker.has(Number(entry.slice(6)))).toBe(true);
+  });
 
   it('never interleaves two tasks in one worker, although it holds more than one', async () => {
     const out = await runInWorkers<Task, Answer>({
