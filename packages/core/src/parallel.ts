@@ -22,7 +22,7 @@ interface ResultMessage {
   readonly taken?: boolean;
 }
 
-/** Claim task `id` for the calling thread; false when another thread started it. */
+/** Claim task `id` for the thread that calls this; false when another thread has claimed it. */
 const claim = (claims: Int32Array, id: number): boolean => Atomics.compareExchange(claims, id, 0, 1) === 0;
 
 export interface PoolOptions<T, R> {
@@ -155,12 +155,14 @@ export function serveWorkerTasks<S, T, R>(
   let queue: Promise<unknown> = Promise.resolve();
   port.on('message', (m: TaskMessage) => {
     queue = queue.then(async () => {
-      if (m.claims && !claim(m.claims, m.id)) {
-        port.postMessage({ id: m.id, ok: true, taken: true } satisfies ResultMessage);
-        return;
-      }
       try {
-        const result = await handle(await ready, m.task as T);
+        const state = await ready;
+        // Claimed once this worker can start it: until then, the calling thread may take it back.
+        if (m.claims && !claim(m.claims, m.id)) {
+          port.postMessage({ id: m.id, ok: true, taken: true } satisfies ResultMessage);
+          return;
+        }
+        const result = await handle(state, m.task as T);
         port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
