@@ -169,10 +169,8 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   const objectives = request.objectives ?? RUN_ALL_OBJECTIVES;
   const panel = await loadPanel(request.sleeves);
   // Checked against every aligned month before any work, so a short table fails fast.
-  const riskFreeAligned = riskFreeForMonths(
-    await loadRiskFree(options.riskFreeAnnual, options.riskFreeTable),
-    panel.monthEnds,
-  );
+  const riskFreeSource = await loadRiskFree(options.riskFreeAnnual, options.riskFreeTable);
+  const riskFreeAligned = riskFreeForMonths(riskFreeSource, panel.monthEnds);
   const prepared = prepareRun(panel, {
     startCapital: options.startCapital,
     trainRatio: options.trainRatio,
@@ -326,6 +324,8 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
       min_dsr: options.minDsr ?? null,
       risk_free_annual: options.riskFreeAnnual,
       risk_free_table: options.riskFreeTable ?? null,
+      // An input like the sleeve tables: its bytes' hash (the key is there only when a table is given).
+      ...(riskFreeSource.kind === 'table' ? { risk_free_table_sha256: riskFreeSource.table.sha256 } : {}),
       spa_replications: options.spaReplications,
     },
     extras: {

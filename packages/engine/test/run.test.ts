@@ -7,7 +7,8 @@
  * The run is imported from the build (`dist`): with `jobs` > 1 the engine
  * starts `worker.js` next to its own module, which only the build has.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -109,6 +110,34 @@ describe('jobs change nothing', () => {
       '@step4/candidates-heuristic',
     ]);
   });
+});
+
+describe('a risk-free table', () => {
+  it('is recorded in the manifest with the SHA-256 of its bytes, like the sleeve tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'step4-rf-'));
+    try {
+      // A monthly return for every month of the embedded sleeves.
+      const months = readFileSync(TWO[0].path, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[0]);
+      const file = join(dir, 'rf.csv');
+      writeFileSync(file, `month_end,ret\n${months.map((m) => `${m},0.002`).join('\n')}\n`);
+      const run = await runStep4({
+        sleeves: TWO,
+        families: FAMILIES,
+        options: { ...OPTIONS, riskFreeTable: file },
+      });
+      const expected = createHash('sha256').update(readFileSync(file)).digest('hex');
+      expect(run.manifest.options?.risk_free_table).toBe(file);
+      expect(run.manifest.options?.risk_free_table_sha256).toBe(expected);
+      // A constant rate has no table to hash.
+      expect(serial.two!.manifest.options).not.toHaveProperty('risk_free_table_sha256');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('four sleeves', () => {
