@@ -69,6 +69,39 @@ describe('a local sweep', () => {
     expect(readFileSync(join(dir, 'resumed', 'leaderboard.parquet')).equals(first)).toBe(true);
   }, 600_000);
 
+  it("with --cell-outputs, writes each cell's run-all folder under cells/<hash>/, kept when the sweep runs again", async () => {
+    writeSweep(dir, smallSweep({ universes: [['spy', 'qqq']] }), 'outputs.json');
+    const args = ['sweep', 'outputs.json', '--out-dir', 'with-outputs', '--cell-outputs', '--quiet'];
+    const r = await runCli(args, dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = join(dir, 'with-outputs');
+    const rows = readLeaderboard(join(out, 'leaderboard.parquet'))
+      .toArray()
+      .map((x) => x.toJSON());
+    expect(rows).toHaveLength(2 * 4);
+    const reports = new Map<string, string>();
+    for (const row of rows) {
+      // The cell's own folder: each objective's summary names the candidate its leaderboard row does.
+      const summary = JSON.parse(
+        readFileSync(join(out, 'cells', row.cell_hash, row.objective, 'backtest', 'step4_summary.json'), 'utf8'),
+      );
+      expect(summary.selected_candidate.name).toBe(row.selected_candidate);
+      expect(summary.meta.sleeves).toEqual(['spy', 'qqq']);
+      // The variant's costs: the two cells differ only there.
+      expect(summary.selected_candidate.config.turn_cost_bps).toBe(row.turn_cost_bps);
+      const report = join(out, 'cells', row.cell_hash, 'final', 'step4_run_report.json');
+      reports.set(row.cell_hash, readFileSync(report, 'utf8'));
+    }
+    expect(reports.size).toBe(2);
+    // Run again: every cell comes from the earlier run, and its folder is carried over unchanged.
+    const again = await runCli(args, dir);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('2 cells (0 computed, 2 from earlier runs), 0 failed');
+    for (const [hash, report] of reports)
+      expect(readFileSync(join(out, 'cells', hash, 'final', 'step4_run_report.json'), 'utf8')).toBe(report);
+  }, 600_000);
+
   it('bad input is one line and exit code 2; a folder step4 did not write is refused', async () => {
     writeSweep(dir, smallSweep({ options: { trainRatio: 2 } }), 'bad.json');
     const bad = await runCli(['sweep', 'bad.json', '--quiet'], dir);
