@@ -50,8 +50,7 @@ function hashes(dir: string): Record<string, string> {
     if (!d.isFile()) continue;
     const file = join(d.parentPath, d.name);
     let bytes: Buffer = readFileSync(file);
-    if (/\.(json|html)$/.test(file))
-      bytes = Buffer.from(withoutGenerationTime(bytes.toString('utf8')));
+    if (/\.(json|html)$/.test(file)) bytes = Buffer.from(withoutGenerationTime(bytes.toString('utf8')));
     out[relative(dir, file)] = createHash('sha256').update(bytes).digest('hex');
   }
   return out;

@@ -65,7 +65,9 @@ async function tryNative(): Promise<boolean> {
 
 async function tryWasm(): Promise<boolean> {
   try {
-    const wasm = requireHere('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+    const wasm = requireHere(
+      '@tensorflow/tfjs-backend-wasm',
+    ) as typeof import('@tensorflow/tfjs-backend-wasm');
     const dist = join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     // One thread: the CLI already runs one worker per core, and results must not depend on threading.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);

@@ -84,7 +84,10 @@ describe('a local sweep', () => {
     for (const row of rows) {
       // The cell's own folder: each objective's summary names the candidate its leaderboard row does.
       const summary = JSON.parse(
-        readFileSync(join(out, 'cells', row.cell_hash, row.objective, 'backtest', 'step4_summary.json'), 'utf8'),
+        readFileSync(
+          join(out, 'cells', row.cell_hash, row.objective, 'backtest', 'step4_summary.json'),
+          'utf8',
+        ),
       );
       expect(summary.selected_candidate.name).toBe(row.selected_candidate);
       expect(summary.meta.sleeves).toEqual(['spy', 'qqq']);
