@@ -43,15 +43,19 @@ export async function connectRedis(url: string): Promise<Redis> {
     // Reconnect after a lost connection (a Redis restart), but not forever before the first one.
     retryStrategy: (times) => Math.min(200 * times, 2000),
   });
-  // The first error is reported by connect(); later ones are retried by ioredis.
-  redis.on('error', () => {});
+  // Errors after the first connection are retried by ioredis. Before it, the socket's first error
+  // says why: a refused TLS certificate reaches connect() only as "Connection is closed.".
+  let firstError: Error | undefined;
+  redis.on('error', (e: Error) => {
+    firstError ??= e;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
     throw new InputError(
-      `option --queue ${redactUrl(url)}: cannot connect to Redis (${oneLine((e as Error).message)})`,
+      `option --queue ${redactUrl(url)}: cannot connect to Redis (${oneLine((firstError ?? (e as Error)).message)})`,
       {
         field: '--queue',
       },

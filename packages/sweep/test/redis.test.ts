@@ -294,6 +294,8 @@ describe('a sweep through BullMQ on Redis', () => {
     expect(untrusted.stderr).toMatch(
       /^step4: error: option --queue rediss:\/\/127\.0\.0\.1:\d+: cannot connect[^\n]*\n$/,
     );
+    // Says why: the certificate (not ioredis's "Connection is closed.").
+    expect(untrusted.stderr).toMatch(/certificate/i);
     const trusting = { ...withoutCa, NODE_EXTRA_CA_CERTS: join(certs, 'ca.crt') };
     const w = startCli(['worker', '--queue', url, ...WORKER_FLAGS], dir, trusting);
     started.push(w.child);
