@@ -67,9 +67,11 @@ export async function runCellsOnQueue(
     while (pending.size > 0) {
       options.signal?.throwIfAborted();
       const hashes = [...pending];
-      const jobs = await Promise.all(hashes.map((h) => queue.getJob(h)));
+      // States only (a job's data holds its cell and grid): the job itself once it has ended.
+      const states = await Promise.all(hashes.map((h) => queue.getJobState(h)));
       for (let i = 0; i < hashes.length; i++) {
-        const outcome = await finished(hashes[i], jobs[i]);
+        if (states[i] !== 'completed' && states[i] !== 'failed' && states[i] !== 'unknown') continue;
+        const outcome = await finished(hashes[i], await queue.getJob(hashes[i]));
         if (!outcome) continue;
         pending.delete(hashes[i]);
         await onOutcome(outcome);
