@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import { money } from './money.js';
 import { Semaphore } from './semaphore.js';
@@ -6,9 +8,22 @@ import { Semaphore } from './semaphore.js';
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
-type Vega = [typeof import('vega'), typeof import('vega-lite')];
+type Vega = [typeof import('vega'), Pick<typeof import('vega-lite'), 'compile'>];
 let vegaModules: Promise<Vega> | undefined;
-const loadVega = () => (vegaModules ??= Promise.all([import('vega'), import('vega-lite')]));
+/**
+ * vega and vega-lite from the build's one-file bundle of them
+ * (scripts/bundle-chart-libraries.mjs: a hundred modules loaded one by one cost
+ * about 0.2 s more per thread), or from the packages when there is none (the
+ * sources run by the tests).
+ */
+const CHART_LIBRARIES_BUNDLE = new URL('./chart-libraries.js', import.meta.url);
+const loadVega = () =>
+  (vegaModules ??= existsSync(fileURLToPath(CHART_LIBRARIES_BUNDLE))
+    ? import(CHART_LIBRARIES_BUNDLE.href).then((m: { vega: Vega[0]; compile: Vega[1]['compile'] }) => [
+        m.vega,
+        { compile: m.compile },
+      ])
+    : Promise.all([import('vega'), import('vega-lite')]));
 
 /** Load the libraries that render charts (vega, vega-lite, sharp) now rather than at the first chart. */
 export async function loadChartLibraries(): Promise<void> {
