@@ -1,5 +1,5 @@
 // Build step of @step4/report (after tsc): vega and vega-lite bundled by esbuild into one file,
-// dist/chart-libraries.js. Imported package by package, their ESM graph is about a hundred
+// dist/chart-libraries.js. Imported package by package, their ESM graph is about 270
 // modules (d3's among them), which cost about 0.2 s of CPU to resolve, read and link in each
 // thread that renders charts; one file costs about 0.1 s. The code is the installed packages'
 // own, unchanged (the charts' bytes are the same: tests/parity and report/test check it), and

@@ -12,7 +12,7 @@ type Vega = [typeof import('vega'), Pick<typeof import('vega-lite'), 'compile'>]
 let vegaModules: Promise<Vega> | undefined;
 /**
  * vega and vega-lite from the build's one-file bundle of them
- * (scripts/bundle-chart-libraries.mjs: a hundred modules loaded one by one cost
+ * (scripts/bundle-chart-libraries.mjs: about 270 modules loaded one by one cost
  * about 0.2 s more per thread), or from the packages when there is none (the
  * sources run by the tests).
  */
