@@ -3,6 +3,21 @@ import { mirrorLowerAndNorm } from './newton.js';
 // The Newton system of the multinomial fit (./multinomial.ts, whose comment gives the loss and
 // the parameter layout): internal to the package, tested against the textbook sums.
 
+/**
+ * The data of a multinomial fit: n standardised rows Z (n x f, row-major),
+ * each row's class index cls in [0, Kp), the sample weights sw and the
+ * inverse penalty C.
+ */
+export interface MultinomialData {
+  readonly Z: Float64Array;
+  readonly n: number;
+  readonly f: number;
+  readonly cls: Int32Array;
+  readonly Kp: number;
+  readonly sw: Float64Array;
+  readonly C: number;
+}
+
 /** Softmax probabilities of one standardised row z (length f) into p (length Kp). */
 export function softmaxRow(
   z: ArrayLike<number>,
@@ -43,13 +58,7 @@ export function softmaxRow(
  * are left out: adding +-0 to a sum that starts at +0 never changes it.
  */
 export function multinomialGradientHessian(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
+  { Z, n, f, cls, Kp, sw, C }: MultinomialData,
   beta: Float64Array,
   grad: Float64Array,
   H: Float64Array,

@@ -1,6 +1,6 @@
 import type { WindowBatch } from './batch.js';
 import { solveSpd, standardise, standardiser } from './exact.js';
-import { multinomialGradientHessian, softmaxRow } from './multinomial-system.js';
+import { type MultinomialData, multinomialGradientHessian, softmaxRow } from './multinomial-system.js';
 import { dampedNewtonUpdate } from './newton.js';
 import { tfReady } from './tf-backend.js';
 import { solveSpdBatchMixed } from './tf-solve.js';
@@ -83,16 +83,7 @@ function multinomialBalancedWeights(cls: Int32Array, Kp: number): Float64Array {
 }
 
 /** The penalised, weighted multinomial loss at beta (layout: see the file comment). */
-function multinomialLoss(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
-  beta: Float64Array,
-): number {
+function multinomialLoss({ Z, n, f, cls, Kp, sw, C }: MultinomialData, beta: Float64Array): number {
   const p = new Float64Array(Kp);
   let loss = 0;
   for (let i = 0; i < n; i++) {
@@ -115,16 +106,10 @@ const MAX_NEWTON = 100;
  * (Cholesky solves in float64) to a gradient norm of `tol`.
  */
 function multinomialNewton(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
+  data: MultinomialData,
   tol = 1e-13,
 ): { beta: Float64Array; iterations: number; gradientNorm: number } {
-  const m = Kp * (f + 1) - 1;
+  const m = data.Kp * (data.f + 1) - 1;
   const beta = new Float64Array(m);
   const grad = new Float64Array(m);
   const H = new Float64Array(m * m);
@@ -132,15 +117,9 @@ function multinomialNewton(
   let loss = Number.NaN;
   let it = 0;
   for (; it < MAX_NEWTON; it++) {
-    gnorm = multinomialGradientHessian(Z, n, f, cls, Kp, sw, C, beta, grad, H);
+    gnorm = multinomialGradientHessian(data, beta, grad, H);
     if (gnorm <= tol) break;
-    loss = dampedNewtonUpdate(
-      beta,
-      grad,
-      solveSpd(H, grad, m),
-      (b) => multinomialLoss(Z, n, f, cls, Kp, sw, C, b),
-      loss,
-    ).loss;
+    loss = dampedNewtonUpdate(beta, grad, solveSpd(H, grad, m), (b) => multinomialLoss(data, b), loss).loss;
   }
   return { beta, iterations: it, gradientNorm: gnorm };
 }
@@ -286,7 +265,7 @@ export function multinomialFit(
   const mode = options.rowSpace ?? 'auto';
   if (mode === true || (mode === 'auto' && solvedInRowSpace(Kp, n, f))) {
     const { Q, r, support } = rowSpace(Z, n, f);
-    const fit = multinomialNewton(project(Z, n, f, Q, r, support), n, r, cls, Kp, sw, C);
+    const fit = multinomialNewton({ Z: project(Z, n, f, Q, r, support), n, f: r, cls, Kp, sw, C });
     const reduced = unpack(fit.beta, r, Kp);
     // Back to the standardised features: W = W' Q.
     const coef = new Float64Array(Kp * f);
@@ -305,7 +284,7 @@ export function multinomialFit(
       gradientNorm: fit.gradientNorm,
     };
   }
-  const fit = multinomialNewton(Z, n, f, cls, Kp, sw, C);
+  const fit = multinomialNewton({ Z, n, f, cls, Kp, sw, C });
   return {
     classes,
     ...unpack(fit.beta, f, Kp),
@@ -410,13 +389,9 @@ export async function multinomialPredictBatch(
   const out = new Float64Array(batch.nWindows * K);
   interface Active {
     k: number;
-    n: number;
-    Z: Float64Array;
-    cls: Int32Array;
+    data: MultinomialData;
     classes: Int32Array;
-    Kp: number;
     m: number;
-    sw: Float64Array;
     mean: Float64Array;
     scale: Float64Array;
     beta: Float64Array;
@@ -439,13 +414,17 @@ export async function multinomialPredictBatch(
     const m = Kp * (f + 1) - 1;
     active.push({
       k,
-      n,
-      Z: standardise(X, n, f, mean, scale),
-      cls,
+      data: {
+        Z: standardise(X, n, f, mean, scale),
+        n,
+        f,
+        cls,
+        Kp,
+        sw: multinomialBalancedWeights(cls, Kp),
+        C,
+      },
       classes,
-      Kp,
       m,
-      sw: multinomialBalancedWeights(cls, Kp),
       mean,
       scale,
       beta: new Float64Array(m),
@@ -456,9 +435,7 @@ export async function multinomialPredictBatch(
   }
   const all = active;
   for (let iter = 0; iter < MAX_NEWTON && active.length > 0; iter++) {
-    const still = active.filter(
-      (w) => multinomialGradientHessian(w.Z, w.n, f, w.cls, w.Kp, w.sw, C, w.beta, w.grad, w.H) > 1e-12,
-    );
+    const still = active.filter((w) => multinomialGradientHessian(w.data, w.beta, w.grad, w.H) > 1e-12);
     // One batch per system size, in ascending size (deterministic).
     const sizes = [...new Set(still.map((w) => w.m))].sort((a, b) => a - b);
     for (const m of sizes) {
@@ -475,7 +452,7 @@ export async function multinomialPredictBatch(
           w.beta,
           w.grad,
           step.subarray(j * m, (j + 1) * m),
-          (b) => multinomialLoss(w.Z, w.n, f, w.cls, w.Kp, w.sw, C, b),
+          (b) => multinomialLoss(w.data, b),
           w.loss,
         ).loss;
       });
@@ -484,7 +461,7 @@ export async function multinomialPredictBatch(
   }
   // Windows that hit the iteration cap keep their last iterate.
   for (const w of all) {
-    const { coef, intercept } = unpack(w.beta, f, w.Kp);
+    const { coef, intercept } = unpack(w.beta, f, w.data.Kp);
     const fit: MultinomialFit = {
       classes: w.classes,
       coef,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { multinomialGradientHessian, softmaxRow } from '../src/multinomial-system.js';
+import { type MultinomialData, multinomialGradientHessian, softmaxRow } from '../src/multinomial-system.js';
 import { rand } from './helpers.js';
 
 /**
@@ -7,16 +7,7 @@ import { rand } from './helpers.js';
  * triangle summed over the rows in row order, one term at a time from 0,
  * every term included, then the penalty; the upper triangle mirrored.
  */
-function textbook(
-  Z: Float64Array,
-  n: number,
-  f: number,
-  cls: Int32Array,
-  Kp: number,
-  sw: Float64Array,
-  C: number,
-  beta: Float64Array,
-) {
+function textbook({ Z, n, f, cls, Kp, sw, C }: MultinomialData, beta: Float64Array) {
   const f1 = f + 1;
   const m = Kp * f1 - 1;
   const z = (i: number, a: number) => (a === f ? 1 : Z[i * f + a]);
@@ -72,8 +63,9 @@ describe('the multinomial Newton system', () => {
       const beta = Float64Array.from({ length: m }, () => r() - 0.5);
       const grad = new Float64Array(m);
       const H = new Float64Array(m * m).fill(Number.NaN);
-      const norm = multinomialGradientHessian(Z, n, f, cls, Kp, sw, 1.3, beta, grad, H);
-      const want = textbook(Z, n, f, cls, Kp, sw, 1.3, beta);
+      const data: MultinomialData = { Z, n, f, cls, Kp, sw, C: 1.3 };
+      const norm = multinomialGradientHessian(data, beta, grad, H);
+      const want = textbook(data, beta);
       expect(Object.is(norm, want.norm)).toBe(true);
       for (let u = 0; u < m; u++) expect(Object.is(grad[u], want.grad[u]), `grad ${u}`).toBe(true);
       const off: string[] = [];
