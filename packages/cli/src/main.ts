@@ -1,4 +1,4 @@
-import { OBJECTIVES, isInputError } from '@step4/core';
+import { OBJECTIVES, firstLineOf, isInputError } from '@step4/core';
 import { Command, CommanderError, Option } from 'commander';
 import { FailuresAfterOutputs } from './failures.js';
 import { type FlagParser, type RunCommandName, addRunOptions } from './options.js';
@@ -197,7 +197,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof FailuresAfterOutputs) {
-      process.stderr.write(`step4: error: ${e.message.split('\n')[0]}\n`);
+      process.stderr.write(`step4: error: ${firstLineOf(e)}\n`);
       return 3;
     }
     if (isInputError(e)) {

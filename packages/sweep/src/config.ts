@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '@step4/core';
+import { InputError, firstLineOf } from '@step4/core';
 import { POSITION_PARAM_BOUNDS } from '@step4/core/contract';
 import { RUN_OPTIONS, type RunOptionDef } from '@step4/core/run-options';
 import { boundedNumberSchema, schemaOf } from '@step4/core/run-option-schemas';
 import { type EngineOptions, exportedDefault } from '@step4/engine';
 import { z } from 'zod';
-import { oneLine } from './text.js';
 
 /**
  * The sweep file (`sweep.json`, `.mjs`, `.js` or `.ts`): a library of
@@ -202,7 +201,7 @@ export async function loadSweep(path: string, cwd = process.cwd()): Promise<Load
     } else raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'file not found' : `cannot read it (${oneLine(err.message)})`;
+    const why = err.code === 'ENOENT' ? 'file not found' : `cannot read it (${firstLineOf(err).trim()})`;
     throw new InputError(`${path}: ${why}`, { file: path });
   }
   return { file, dir: dirname(file), sweep: parseSweep(raw, path) };

@@ -70,8 +70,13 @@ export async function runCellsOnQueue(
       // States only (a job's data holds its cell and grid): the job itself once it has ended.
       const states = await Promise.all(hashes.map((h) => queue.getJobState(h)));
       for (let i = 0; i < hashes.length; i++) {
-        if (states[i] !== 'completed' && states[i] !== 'failed' && states[i] !== 'unknown') continue;
-        const outcome = await finished(hashes[i], await queue.getJob(hashes[i]));
+        const state = states[i];
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+        const outcome = finished(
+          hashes[i],
+          state,
+          state === 'unknown' ? undefined : await queue.getJob(hashes[i]),
+        );
         if (!outcome) continue;
         pending.delete(hashes[i]);
         await onOutcome(outcome);
@@ -84,14 +89,14 @@ export async function runCellsOnQueue(
   }
 }
 
-/** A job's outcome once it has completed or failed for good, else undefined. */
-async function finished(
+/** A job's outcome, from the state the poll read, once it has completed or failed for good, else undefined. */
+function finished(
   hash: string,
+  state: 'completed' | 'failed' | 'unknown',
   job: Job<CellSpec, ObjectiveRow[]> | undefined,
-): Promise<CellOutcome | undefined> {
+): CellOutcome | undefined {
   if (!job) return { hash, error: 'the job was removed from the queue before it finished' };
   if (!job.finishedOn) return undefined;
-  const state = await job.getState();
   if (state === 'completed') return { hash, rows: job.returnvalue };
   if (state === 'failed') return { hash, error: job.failedReason || 'the job failed without a reason' };
   return undefined;

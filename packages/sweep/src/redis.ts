@@ -1,7 +1,6 @@
-import { InputError } from '@step4/core';
+import { InputError, firstLineOf } from '@step4/core';
 import type { FamilyReference } from '@step4/engine';
 import { Redis } from 'ioredis';
-import { oneLine } from './text.js';
 
 /** What `step4 worker` passes to its processor processes (processor.ts), in this environment variable. */
 export interface ProcessorSetup {
@@ -55,7 +54,7 @@ export async function connectRedis(url: string): Promise<Redis> {
   } catch (e) {
     redis.disconnect();
     throw new InputError(
-      `option --queue ${redactUrl(url)}: cannot connect to Redis (${oneLine((firstError ?? (e as Error)).message)})`,
+      `option --queue ${redactUrl(url)}: cannot connect to Redis (${firstLineOf(firstError ?? e).trim()})`,
       {
         field: '--queue',
       },

@@ -1,9 +1,8 @@
 import type { FamilyRegistry } from '@step4/core';
-import { InputError } from '@step4/core';
+import { InputError, firstLineOf } from '@step4/core';
 import { type FamilyReference, type RunResult, runStep4 } from '@step4/engine';
 import { summaryDocument, writeRunAllOutputs } from '@step4/report';
 import { type CellSleeve, type CellSpec, cellHash, engineOptionsOf, packageVersions } from './cells.js';
-import { oneLine } from './text.js';
 
 /** A leaderboard value: every number finite or null, so JSON carries it exactly. */
 export type RowValue = string | number | boolean | null;
@@ -162,6 +161,6 @@ export async function runCell(
   try {
     return { hash: spec.hash, rows: await computeCell(spec, env, options) };
   } catch (e) {
-    return { hash: spec.hash, error: oneLine((e as Error)?.message ?? String(e)) };
+    return { hash: spec.hash, error: firstLineOf(e).trim() };
   }
 }

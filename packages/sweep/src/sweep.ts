@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type FamilyRegistry, InputError, loadSleeveTable, runInWorkers } from '@step4/core';
+import { type FamilyRegistry, InputError, firstLineOf, loadSleeveTable, runInWorkers } from '@step4/core';
 import { defaultJobs } from '@step4/core/run-options';
 import type { FamilyReference } from '@step4/engine';
 import { checkOutDir, stableJson, writeOutputFolder } from '@step4/report';
@@ -14,7 +14,6 @@ import {
   packageVersions,
 } from './cells.js';
 import type { LoadedSweep } from './config.js';
-import { oneLine } from './text.js';
 import { type LeaderboardRow, leaderboardRows, leaderboardToParquet } from './leaderboard.js';
 import type { LocalCellTask, LocalWorkerSetup } from './local-worker.js';
 import { type QueueSettings, runCellsOnQueue } from './queue.js';
@@ -293,6 +292,7 @@ export function formatSweepSummary(r: SweepResult): string {
     `leaderboard: ${join(r.outDir, SWEEP_FILES.leaderboard)}`,
     `report: ${join(r.outDir, SWEEP_FILES.report)}`,
   ];
-  for (const f of r.failed) lines.push(`failed cell ${f.cell} (${f.hash.slice(0, 12)}): ${oneLine(f.error)}`);
+  for (const f of r.failed)
+    lines.push(`failed cell ${f.cell} (${f.hash.slice(0, 12)}): ${firstLineOf(f.error).trim()}`);
   return `${lines.join('\n')}\n`;
 }
