@@ -3,9 +3,9 @@ import {
   type CandidateConfig,
   type Decision,
   type DecisionPanel,
-  type DecisionShape,
   defineFamily,
   type FamilyConfig,
+  type FamilyDefinition,
   type ParamSchema,
 } from '@step4/core/contract';
 import { lookbackLeverageGrid } from '@step4/core/grid';
@@ -103,10 +103,7 @@ function batchedFamily<const P extends ParamSchema>(
     config: FamilyConfig<P>,
     seed: number,
   ) => Promise<Decision[]>,
-  extra: {
-    usesRandomness?: boolean;
-    decisionCost?: (config: FamilyConfig<P>, shape: DecisionShape) => number;
-  } = {},
+  extra: Pick<FamilyDefinition<P>, 'usesRandomness' | 'decisionCost'> = {},
 ) {
   const cache = new DecisionCache<Decision[]>();
   return defineFamily({

@@ -18,8 +18,6 @@ interface ResultMessage {
   readonly ok: boolean;
   readonly result?: unknown;
   readonly error?: { message: string; name: string };
-  /** The calling thread started this task first: this worker did not run it. */
-  readonly taken?: boolean;
 }
 
 /** Claim task `id` for the thread that calls this; false when another thread has claimed it. */
@@ -75,7 +73,6 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
   // A worker holds a task it has not started while it runs another. This thread, out of tasks of its
   // own, takes such tasks back rather than wait: whichever thread claims a task first runs it.
   const claims = local && workerCount > 0 ? new Int32Array(new SharedArrayBuffer(4 * n)) : undefined;
-  const handedOut: number[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       let failed = false;
@@ -94,7 +91,6 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       const feed = (w: Worker) => {
         if (next <= last && !failed) {
           const id = next++;
-          handedOut.push(id);
           w.postMessage({ id, task: opts.tasks[id], ...(claims ? { claims } : {}) } satisfies TaskMessage);
         }
       };
@@ -108,7 +104,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
             fail(e);
             return;
           }
-          if (!m.taken) finished(m.id, m.result as R);
+          finished(m.id, m.result as R);
           feed(w);
         });
         w.on('error', fail);
@@ -125,10 +121,15 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
             // Let the workers' results and requests for more in between tasks.
             await new Promise<void>((r) => setImmediate(r));
           };
-          while (next <= last && !failed) await runHere(fromBack ? last-- : next++);
-          // Then the tasks workers hold but have not started, the last handed out first.
-          for (let k = handedOut.length - 1; k >= 0 && claims && !failed; k--)
-            if (claim(claims, handedOut[k])) await runHere(handedOut[k]);
+          while (next <= last && !failed) {
+            const id = fromBack ? last-- : next++;
+            // Given to no worker: the claim always succeeds, and marks it for the take-back below.
+            if (claims) claim(claims, id);
+            await runHere(id);
+          }
+          // Then the tasks workers hold but have not started (every task is handed out now, and
+          // this thread's own are claimed), the last handed out first.
+          for (let id = n - 1; id >= 0 && claims && !failed; id--) if (claim(claims, id)) await runHere(id);
         })().catch((e) => fail(e instanceof Error ? e : new Error(String(e))));
       }
     });
@@ -157,11 +158,9 @@ export function serveWorkerTasks<S, T, R>(
     queue = queue.then(async () => {
       try {
         const state = await ready;
-        // Claimed once this worker can start it: until then, the calling thread may take it back.
-        if (m.claims && !claim(m.claims, m.id)) {
-          port.postMessage({ id: m.id, ok: true, taken: true } satisfies ResultMessage);
-          return;
-        }
+        // Claimed once this worker can start it: until then, the calling thread may take it back
+        // (and then reports it: nothing to answer).
+        if (m.claims && !claim(m.claims, m.id)) return;
         const result = await handle(state, m.task as T);
         port.postMessage({ id: m.id, ok: true, result } satisfies ResultMessage);
       } catch (e) {

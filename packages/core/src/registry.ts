@@ -185,7 +185,8 @@ export function decisionGroups(grid: readonly CandidateConfig[]): CandidateConfi
 /**
  * `decisionGroups`, costliest first by their family's `decisionCost` (a group
  * shares its decisions, so it costs one candidate's); equal costs keep grid
- * order. How a pool should hand out the groups: the long ones start early.
+ * order (the sort is stable). How a pool should hand out the groups: the long
+ * ones start early.
  */
 export function decisionGroupsCostliestFirst(
   grid: readonly CandidateConfig[],
@@ -193,14 +194,24 @@ export function decisionGroupsCostliestFirst(
   shape: DecisionShape,
 ): CandidateConfig[][] {
   return decisionGroups(grid)
-    .map((group, order) => {
-      const first = group[0];
-      const stated = registry.require(String(first.method), first.name).decisionCost?.(first, shape);
-      const cost = isDecisionCostHint(stated) ? stated : DEFAULT_DECISION_COST;
-      return { group, order, cost };
-    })
-    .sort((a, b) => b.cost - a.cost || a.order - b.order)
+    .map((group) => ({ group, cost: statedDecisionCost(registry, group[0], shape) }))
+    .sort((a, b) => b.cost - a.cost)
     .map((g) => g.group);
+}
+
+/**
+ * The family's `decisionCost` of a candidate; `DEFAULT_DECISION_COST` when it
+ * states none or no usable hint, or when asking throws: a hint only orders the
+ * work, so it never stops a run (the conformance kit reports a bad one).
+ */
+function statedDecisionCost(registry: FamilyRegistry, c: CandidateConfig, shape: DecisionShape): number {
+  let stated: unknown;
+  try {
+    stated = registry.require(String(c.method), c.name).decisionCost?.(c, shape);
+  } catch {
+    return DEFAULT_DECISION_COST;
+  }
+  return isDecisionCostHint(stated) ? stated : DEFAULT_DECISION_COST;
 }
 
 /**

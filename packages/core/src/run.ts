@@ -20,12 +20,13 @@ import {
 } from './objectives.js';
 import type { SleevePanel } from './panel.js';
 import type { FamilyRegistry } from './registry.js';
-import type {
-  Benchmarks,
-  EvaluatedCandidate,
-  ObjectiveName,
-  ObjectiveRun,
-  WalkForwardPath,
+import {
+  type Benchmarks,
+  type EvaluatedCandidate,
+  OBJECTIVES,
+  type ObjectiveName,
+  type ObjectiveRun,
+  type WalkForwardPath,
 } from './results.js';
 import { correlation } from './stats.js';
 
@@ -289,7 +290,7 @@ export function selectRuns(
   evaluated: readonly EvaluatedCandidate[],
   options: Pick<RunAllOptions, 'objectives' | 'ddCaps' | 'extraGates'> = {},
 ): ObjectiveRun[] {
-  const objectives = options.objectives ?? (['return', 'balanced', 'calmar', 'robust'] as const);
+  const objectives = options.objectives ?? OBJECTIVES;
   if (!evaluated.some((c) => c.metrics)) {
     const first = evaluated.find((c) => c.error);
     throw new Error(`every candidate failed; first failure: ${first?.config.name}: ${first?.error}`);

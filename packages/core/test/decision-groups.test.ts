@@ -22,7 +22,10 @@ const shape: DecisionShape = { sleeves: 4, features: 37 };
 describe('decision groups, costliest first', () => {
   const heavy = family('heavy', (lookback, s) => lookback * s.sleeves);
   const plain = family('plain');
-  const bad = family('bad', (lookback) => (lookback === 1 ? Number.NaN : -lookback));
+  const bad = family('bad', (lookback) => {
+    if (lookback === 5) throw new Error('no hint for 5');
+    return lookback === 1 ? Number.NaN : -lookback;
+  });
   const registry = new FamilyRegistry().register(plain).register(heavy).register(bad);
   const grid = [
     plain.candidate('plain_1', { lookback: 3 }),
@@ -36,7 +39,8 @@ describe('decision groups, costliest first', () => {
   const names = (groups: readonly { name: string }[][]) => groups.map((g) => g.map((c) => c.name));
 
   it('orders the groups by their family’s cost of a decision, keeps each group whole and ties in grid order', () => {
-    // heavy: 12 x 4 = 48, 2 x 4 = 8; plain and bad (no usable hint): the default 1, in grid order.
+    // heavy: 12 x 4 = 48, 2 x 4 = 8; plain and bad (no usable hint, or a hint that throws): the
+    // default 1, in grid order.
     expect(names(decisionGroupsCostliestFirst(grid, registry, shape))).toEqual([
       ['heavy_12'],
       ['heavy_2', 'heavy_2_g'],

@@ -1,4 +1,4 @@
-import type { ObjectiveName } from '@step4/core';
+import { OBJECTIVES, type ObjectiveName } from '@step4/core';
 
 /** Every option of a run (docs/model and the README's options table describe them). */
 export interface EngineOptions {
@@ -54,4 +54,4 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
 });
 
 /** The four objectives of run-all, in output order. */
-export const RUN_ALL_OBJECTIVES: readonly ObjectiveName[] = ['return', 'balanced', 'calmar', 'robust'];
+export const RUN_ALL_OBJECTIVES: readonly ObjectiveName[] = OBJECTIVES;

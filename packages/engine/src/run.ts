@@ -248,7 +248,8 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
   // caller can start on its outputs while they are computed.
   const selected = minDsr === undefined ? selectRuns(evaluated, { objectives, ddCaps }) : undefined;
   if (selected) request.onSelected?.({ prepared, evaluated, runs: selected });
-  // The overfitting statistics do not depend on the selection, so they come first and can act as gates.
+  // The overfitting statistics do not depend on the selection. Without a DSR gate the selection was
+  // made above; with one, it waits for them (they act as a gate).
   const analysis = analyseOverfitting(evaluated, {
     split: prepared.split,
     startCapital: options.startCapital,

@@ -189,8 +189,8 @@ function objectiveScorer(
       }
     }
   };
-  /** Score every candidate on the complete set at level halfBlocks, the set-th in lexicographic order. */
   const cagrExponent = 1 / Math.max(half / 12, 1 / 12);
+  /** Score every candidate on the complete set at level halfBlocks, the set-th in lexicographic order. */
   const finish = (set: number) => {
     const i = halfBlocks;
     for (let n = 0; n < N; n++) {

@@ -399,7 +399,7 @@ async function conformance(
         );
       }
       if (family.decisionCost) {
-        // The engine ignores a hint that is not a positive number; in the family's own tests it is a bug.
+        // The engine ignores a hint that is not a positive number or throws; in the family's own tests it is a bug.
         let cost: unknown;
         try {
           cost = family.decisionCost(config, shape);
@@ -410,7 +410,7 @@ async function conformance(
           runner.fail(
             'valid-grid',
             { candidate: String(config?.name) },
-            `decisionCost gave ${typeof cost === 'string' ? cost : String(cost)} for ${shape.sleeves} sleeves, not a positive number of milliseconds`,
+            `decisionCost gave ${String(cost)} for ${shape.sleeves} sleeves, not a positive number of milliseconds`,
           );
       }
       checks.push({ check: 'valid-grid', candidate: config.name, panel: `${panel.names.length} sleeves` });
