@@ -11,7 +11,7 @@ import { type ChartInput, portfolioChartRenderer } from './portfolio-chart.js';
  * sent here too, they made the run slower, this thread being the busier one.)
  */
 
-/** To the thread: a chart of a batch (one write), or the end of a batch. */
+/** To the thread: a chart of a batch (one write, or the charts started before it), or the end of a batch. */
 export type ChartRequest =
   | { readonly kind: 'chart'; readonly id: number; readonly batch: number; readonly input: ChartInput }
   | { readonly kind: 'end'; readonly batch: number };
@@ -21,7 +21,7 @@ export type ChartReply =
   | { readonly id: number; readonly png: Uint8Array; readonly error?: undefined }
   | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
 
-/** A chart renderer for one write (`portfolioChartRenderer`'s contract), and the write's end. */
+/** A chart renderer for one batch (`portfolioChartRenderer`'s contract), and the batch's end. */
 export interface ChartBatch {
   readonly render: (input: ChartInput) => Promise<Uint8Array>;
   readonly end: () => void;

@@ -4,7 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { money } from './money.js';
 import { Semaphore } from './semaphore.js';
 
-// sharp, vega and vega-lite load on first render, not with the package.
+// sharp, vega and vega-lite load on first render (or `loadChartLibraries`), not with the package.
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));

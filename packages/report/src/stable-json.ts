@@ -32,7 +32,7 @@ export function stableJson(value: unknown, file?: string): string {
   return `${JSON.stringify(value, null, 1)}\n`;
 }
 
-/** JSON inside a <script type="application/json">: nothing in it may close the element. */
+/** JSON inside a <script> element (data or code): nothing in it may close the element or break a line. */
 export function scriptJson(x: unknown): string {
   return JSON.stringify(x)
     .replace(/</g, '\\u003c')
