@@ -108,7 +108,7 @@ Use it in a run: install this package beside \`@step4/cli\` and name it in \`ste
 \`step4 families\` then lists \`${name}\`, and \`step4 run-all\` includes its candidates.
 `,
   };
-  const out = options.typescript ? typescriptFiles(files, name, pkg, range) : files;
+  const out = options.typescript ? typescriptFiles(files, range) : files;
   for (const [file, text] of Object.entries(out)) await writeFile(join(dir, file), text);
 }
 
@@ -118,12 +118,7 @@ Use it in a run: install this package beside \`@step4/cli\` and name it in \`ste
  * and the conformance test in TypeScript. `config` in decide() is typed from
  * the parameter schema, so a typo in a parameter name does not compile.
  */
-function typescriptFiles(
-  js: Record<string, string>,
-  name: string,
-  pkg: string,
-  range: string,
-): Record<string, string> {
+function typescriptFiles(js: Record<string, string>, range: string): Record<string, string> {
   const manifest = JSON.parse(js['package.json']) as Record<string, unknown>;
   Object.assign(manifest, {
     exports: {

@@ -6,7 +6,14 @@ import {
   perf,
   type WalkForwardPath,
 } from '@step4/core';
-import { cscv, PBO_MIN_BLOCK_MONTHS, type PboOutcome, pboBlocks, type SplitScorer } from './pbo.js';
+import {
+  type AllSplitsScorer,
+  binomial,
+  cscv,
+  PBO_MIN_BLOCK_MONTHS,
+  type PboOutcome,
+  pboBlocks,
+} from './pbo.js';
 
 /**
  * PBO of each objective's own selection: CSCV (./pbo.ts) where each half of
@@ -87,19 +94,24 @@ export function objectivePboSensitivity(
 
 /**
  * The scorer of the objective PBO. A half of a split is a set of S/2 blocks,
- * and every such set is the IS half of one split and the OOS half of
- * another, so each set's metrics are computed once: all sets are visited
- * depth-first in lexicographic order, a set's state (growth, drawdown,
- * weight and turnover sums, block after block in time order) extending its
- * prefix's. The arithmetic of each half is the one of a walk over its blocks
- * in time order, so the scores are those of that walk to the bit.
+ * and every such set is the IS half of one split and the OOS half of its
+ * complement's, so each set is scored once. In the lexicographic order of
+ * the sets, the complement of the k-th set is the k-th from the end (the
+ * smallest block where two sets differ is in the earlier one, and in the
+ * other's complement), so two walks, one from each end, meet the two halves
+ * of splits k and sets - 1 - k at the same step: nothing is stored between
+ * steps. Each walk keeps a set's state block after block in time order
+ * (growth, drawdown, weight and turnover sums) and recomputes only from the
+ * first block that changed. The arithmetic of each half is the one of a walk
+ * over its blocks in time order, so the scores are those of that walk to the
+ * bit.
  */
 function objectiveScorer(
   paths: readonly WalkForwardPath[],
   opts: ObjectivePboOptions,
   S: number,
   T: number,
-): SplitScorer {
+): AllSplitsScorer {
   const K = opts.startCapital;
   const blockLen = Math.floor(T / S);
   const first = opts.from + (T - blockLen * S); // the earliest months that do not fill a block are left out
@@ -146,25 +158,45 @@ function objectiveScorer(
   };
   const objectives = opts.objectives;
   const R = objectives.length;
-  const binom = binomials(S);
-  const sets = binom[S][halfBlocks];
-  // scores[o][set * N + n], growth[set * N + n]: candidate n's on the half made of that set of blocks.
-  const scores = Array.from({ length: R }, () => new Float64Array(sets * N));
-  const growth = new Float64Array(sets * N);
-  // The state after each number i of chosen blocks (level i), per candidate: [i * N + n]; weight sums [(i * sleeves + s) * N + n].
+  const cagrExponent = 1 / Math.max(half / 12, 1 / 12);
   const levels = halfBlocks + 1;
-  const g = new Float64Array(levels * N);
-  const peak = new Float64Array(levels * N);
-  const worst = new Float64Array(levels * N);
-  const t = new Float64Array(levels * N);
-  const ws = new Float64Array(levels * sleeves * N);
-  const wq = new Float64Array(levels * sleeves * N);
-  for (let n = 0; n < N; n++) {
-    g[n] = 1;
-    peak[n] = Number.NEGATIVE_INFINITY;
+
+  /** A walk over one set of blocks: the state after its first i blocks (level i), per distinct candidate. */
+  interface Walk {
+    /** The set's blocks, ascending. */
+    readonly blocks: Int32Array;
+    // [i * N + n]; weight sums [(i * sleeves + s) * N + n].
+    readonly g: Float64Array;
+    readonly peak: Float64Array;
+    readonly worst: Float64Array;
+    readonly t: Float64Array;
+    readonly ws: Float64Array;
+    readonly wq: Float64Array;
+    /** The set's scores per objective and its growth, per candidate of `paths` (`same` spread out). */
+    readonly perf: Float64Array[];
+    readonly growth: Float64Array;
   }
+  const newWalk = (): Walk => {
+    const w: Walk = {
+      blocks: new Int32Array(halfBlocks),
+      g: new Float64Array(levels * N),
+      peak: new Float64Array(levels * N),
+      worst: new Float64Array(levels * N),
+      t: new Float64Array(levels * N),
+      ws: new Float64Array(levels * sleeves * N),
+      wq: new Float64Array(levels * sleeves * N),
+      perf: Array.from({ length: R }, () => new Float64Array(same.length)),
+      growth: new Float64Array(same.length),
+    };
+    for (let n = 0; n < N; n++) {
+      w.g[n] = 1;
+      w.peak[n] = Number.NEGATIVE_INFINITY;
+    }
+    return w;
+  };
   /** Level i + 1 = level i followed by block b. */
-  const extend = (i: number, b: number) => {
+  const extend = (w: Walk, i: number, b: number) => {
+    const { g, peak, worst, t, ws, wq } = w;
     const from = first + b * blockLen;
     for (let n = 0; n < N; n++) {
       const r = returns[n];
@@ -189,9 +221,13 @@ function objectiveScorer(
       }
     }
   };
-  const cagrExponent = 1 / Math.max(half / 12, 1 / 12);
-  /** Score every candidate on the complete set at level halfBlocks, the set-th in lexicographic order. */
-  const finish = (set: number) => {
+  // One distinct candidate's scores on a complete set, before they are spread to the candidates.
+  const scored = Array.from({ length: R }, () => new Float64Array(N));
+  const grown = new Float64Array(N);
+  /** Extend the walk from level `from` to a complete set of its blocks, and score every candidate on it. */
+  const complete = (w: Walk, from: number) => {
+    for (let i = from; i < halfBlocks; i++) extend(w, i, w.blocks[i]);
+    const { g, worst, t, ws, wq } = w;
     const i = halfBlocks;
     for (let n = 0; n < N; n++) {
       for (let s = 0; s < sleeves; s++) {
@@ -211,39 +247,72 @@ function objectiveScorer(
       test.calmar = mdd > 1e-9 ? cagr / mdd : 0;
       // The pnl telescopes: the mean of K (G_k - G_{k-1}) is K (G_n - 1) / n.
       test.avg_monthly_pnl = (K * (gn - 1)) / half;
-      for (let o = 0; o < R; o++) scores[o][set * N + n] = objectiveScore(objectives[o], m);
-      growth[set * N + n] = gn;
+      for (let o = 0; o < R; o++) scored[o][n] = objectiveScore(objectives[o], m);
+      grown[n] = gn;
     }
-  };
-  // Depth-first over the sets in lexicographic order: block b chosen before block b left out.
-  let set = 0;
-  const visit = (b: number, i: number) => {
-    if (i === halfBlocks) {
-      finish(set++);
-      return;
+    for (let o = 0; o < R; o++) {
+      const out = w.perf[o];
+      const sc = scored[o];
+      for (let a = 0; a < same.length; a++) out[a] = sc[same[a]];
     }
-    extend(i, b);
-    visit(b + 1, i + 1);
-    if (S - b - 1 >= halfBlocks - i) visit(b + 1, i);
+    for (let a = 0; a < same.length; a++) w.growth[a] = grown[same[a]];
   };
-  visit(0, 0);
   return {
     rankings: R,
-    score(inIs, isPerf, oosPerf, oosGrowth) {
-      const is = setRank(inIs, 1, binom) * N;
-      const oos = setRank(inIs, 0, binom) * N;
-      for (let o = 0; o < R; o++) {
-        const sc = scores[o];
-        const ip = isPerf[o];
-        const op = oosPerf[o];
-        for (let n = 0; n < same.length; n++) {
-          ip[n] = sc[is + same[n]];
-          op[n] = sc[oos + same[n]];
-        }
+    scoreSplits(blocks, split) {
+      if (blocks !== S)
+        throw new RangeError(`objective PBO: scorer made for ${S} blocks, asked for ${blocks}`);
+      const sets = binomial(S, halfBlocks);
+      // `ahead` visits the sets from the first, `behind` from the last: at step k, the IS half
+      // of split k and its OOS half (the complement), which are the OOS and IS halves of split sets - 1 - k.
+      const ahead = newWalk();
+      const behind = newWalk();
+      for (let i = 0; i < halfBlocks; i++) {
+        ahead.blocks[i] = i;
+        behind.blocks[i] = S - halfBlocks + i;
       }
-      for (let n = 0; n < same.length; n++) oosGrowth[n] = growth[oos + same[n]];
+      complete(ahead, 0);
+      complete(behind, 0);
+      for (let k = 0; k < sets / 2; k++) {
+        if (k > 0) {
+          complete(ahead, nextSet(ahead.blocks, S));
+          complete(behind, previousSet(behind.blocks));
+        }
+        split(k, ahead.perf, behind.perf, behind.growth);
+        split(sets - 1 - k, behind.perf, ahead.perf, ahead.growth);
+      }
     },
   };
+}
+
+/**
+ * The set after `c` (ascending blocks out of S) in lexicographic order, in
+ * place; returns the first position that changed. `c` must not be the last.
+ */
+function nextSet(c: Int32Array, S: number): number {
+  const h = c.length;
+  let i = h - 1;
+  while (c[i] === S - h + i) i--;
+  c[i]++;
+  for (let j = i + 1; j < h; j++) c[j] = c[j - 1] + 1;
+  return i;
+}
+
+/**
+ * The set before `c` (ascending blocks out of S, S = 2 c.length) in
+ * lexicographic order, in place; returns the first position that changed.
+ * `c` must not be the first.
+ */
+function previousSet(c: Int32Array): number {
+  const h = c.length;
+  const S = 2 * h;
+  let i = h - 1;
+  // The last block that can move down: past block 0, or past its predecessor with a gap.
+  while (c[i] === (i === 0 ? 0 : c[i - 1] + 1)) i--;
+  c[i]--;
+  // The largest blocks after it.
+  for (let j = i + 1; j < h; j++) c[j] = S - h + j;
+  return i;
 }
 
 /** The same numbers, to the bit (Object.is: -0 is not 0, NaN is NaN). */
@@ -251,33 +320,6 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
-}
-
-/** Pascal's triangle up to n: c[a][b] = C(a, b). */
-function binomials(n: number): number[][] {
-  const c: number[][] = [];
-  for (let a = 0; a <= n; a++) {
-    c.push(new Array(a + 1).fill(1));
-    for (let b = 1; b < a; b++) c[a][b] = c[a - 1][b - 1] + c[a - 1][b];
-  }
-  return c;
-}
-
-/**
- * Position, in the lexicographic order of `combinations` (the order the
- * depth-first visit numbers them), of the set of blocks b with
- * inIs[b] === side, a set of half the blocks: each block left out while k
- * remain to choose skips the C(S - 1 - b, k - 1) sets that take it.
- */
-function setRank(inIs: Uint8Array, side: number, binom: readonly number[][]): number {
-  const S = inIs.length;
-  let k = S / 2;
-  let rank = 0;
-  for (let b = 0; b < S && k > 0; b++) {
-    if (inIs[b] === side) k--;
-    else rank += binom[S - 1 - b][k - 1];
-  }
-  return rank;
 }
 
 /** sums[s][b] = sum of f(series[s][k]) over block b's months. */

@@ -166,19 +166,53 @@ export function probabilityOfBacktestOverfitting(
 }
 
 /**
- * What ranks the candidates in the splits: for the IS blocks `inIs` of one
- * split, fill every ranking's IS and OOS performance of every candidate, and
- * the candidates' compounded OOS growth (below 1 = lost money).
+ * What ranks the candidates in the splits: one or more rankings (e.g. one
+ * per objective) of every candidate's IS and OOS performance, and the
+ * candidates' compounded OOS growth (below 1 = lost money). A scorer scores
+ * one split at a time, or all of them in an order of its own when it shares
+ * work between splits.
  */
-export interface SplitScorer {
-  /** Number of rankings scored per split (e.g. one per objective). */
+export type SplitScorer = PerSplitScorer | AllSplitsScorer;
+
+/** A scorer of one split at a time, in the order `cscv` asks. */
+export interface PerSplitScorer {
+  /** Number of rankings scored per split. */
   readonly rankings: number;
+  /** Fill the performances and OOS growth of the split whose IS blocks are those with `inIs[b]` = 1. */
   score(
     inIs: Uint8Array,
     isPerf: readonly Float64Array[],
     oosPerf: readonly Float64Array[],
     oosGrowth: Float64Array,
   ): void;
+}
+
+/** A scorer of every split at once, in an order of its own (it shares work between splits). */
+export interface AllSplitsScorer {
+  /** Number of rankings scored per split. */
+  readonly rankings: number;
+  /**
+   * Call `split` once per split, in any order, with its index in the order
+   * of `combinations(S, S / 2)` (its IS blocks) and the numbers a
+   * `PerSplitScorer` would fill. `cscv` records each split at its index, so
+   * the summaries are those of the splits in order.
+   */
+  scoreSplits(S: number, split: SplitRecorder): void;
+}
+
+/** Takes one split's scores (`AllSplitsScorer.scoreSplits`); it reads them before returning. */
+export type SplitRecorder = (
+  index: number,
+  isPerf: readonly Float64Array[],
+  oosPerf: readonly Float64Array[],
+  oosGrowth: Float64Array,
+) => void;
+
+/** C(n, k), exactly for the block counts of a CSCV (n <= 50). */
+export function binomial(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return Math.round(c);
 }
 
 /** A scorer that applies one measure to each half's returns (blocks kept in time order). */
@@ -220,20 +254,15 @@ export function cscv(N: number, T: number, requested: number, S: number, scorer:
   const R = scorer.rankings;
   const half = S / 2;
   const blockLen = Math.floor(T / S);
-  const isPerf = Array.from({ length: R }, () => new Float64Array(N));
-  const oosPerf = Array.from({ length: R }, () => new Float64Array(N));
-  const oosGrowth = new Float64Array(N);
-  const inIs = new Uint8Array(S);
+  const C = binomial(S, half);
+  // Per ranking and split (by index): the IS winner's logit, IS and OOS performance, and whether it lost OOS.
   const splits = Array.from({ length: R }, () => ({
-    logits: [] as number[],
-    isBest: [] as number[],
-    oosOfBest: [] as number[],
-    losses: 0,
+    logits: new Float64Array(C),
+    isBest: new Float64Array(C),
+    oosOfBest: new Float64Array(C),
+    lost: new Uint8Array(C),
   }));
-  for (const chosen of combinations(S, half)) {
-    inIs.fill(0);
-    for (const b of chosen) inIs[b] = 1;
-    scorer.score(inIs, isPerf, oosPerf, oosGrowth);
+  const record: SplitRecorder = (index, isPerf, oosPerf, oosGrowth) => {
     for (let m = 0; m < R; m++) {
       const is = isPerf[m];
       const oos = oosPerf[m];
@@ -249,21 +278,37 @@ export function cscv(N: number, T: number, requested: number, S: number, scorer:
       const rank = below + 1 + ties / 2;
       const w = rank / (N + 1);
       const sp = splits[m];
-      sp.logits.push(Math.log(w / (1 - w)));
-      if (oosGrowth[best] < 1) sp.losses++;
-      sp.isBest.push(is[best]);
-      sp.oosOfBest.push(oos[best]);
+      sp.logits[index] = Math.log(w / (1 - w));
+      sp.lost[index] = oosGrowth[best] < 1 ? 1 : 0;
+      sp.isBest[index] = is[best];
+      sp.oosOfBest[index] = oos[best];
+    }
+  };
+  if ('scoreSplits' in scorer) scorer.scoreSplits(S, record);
+  else {
+    const isPerf = Array.from({ length: R }, () => new Float64Array(N));
+    const oosPerf = Array.from({ length: R }, () => new Float64Array(N));
+    const oosGrowth = new Float64Array(N);
+    const inIs = new Uint8Array(S);
+    let index = 0;
+    for (const chosen of combinations(S, half)) {
+      inIs.fill(0);
+      for (const b of chosen) inIs[b] = 1;
+      scorer.score(inIs, isPerf, oosPerf, oosGrowth);
+      record(index++, isPerf, oosPerf, oosGrowth);
     }
   }
   return splits.map((sp) => summariseSplits(sp, { requested, S, N, monthsUsed: blockLen * S, T }));
 }
 
 function summariseSplits(
-  sp: { logits: number[]; isBest: number[]; oosOfBest: number[]; losses: number },
+  sp: { logits: Float64Array; isBest: Float64Array; oosOfBest: Float64Array; lost: Uint8Array },
   shape: { requested: number; S: number; N: number; monthsUsed: number; T: number },
 ): PboResult {
   const { logits, isBest, oosOfBest } = sp;
   const C = logits.length;
+  let losses = 0;
+  for (let k = 0; k < C; k++) losses += sp.lost[k];
   let overfit = 0;
   let atMedian = 0;
   for (const l of logits) {
@@ -317,6 +362,6 @@ function summariseSplits(
       intercept: my - slope * mx,
       r2: sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : 0,
     },
-    probabilityOfOosLoss: sp.losses / C,
+    probabilityOfOosLoss: losses / C,
   };
 }

@@ -238,7 +238,7 @@ function randomPaths(seed: number, N: number, T: number, sleeves: number, duplic
   return out;
 }
 
-describe('objective PBO: each half scored once, depth-first', () => {
+describe('objective PBO: each half scored once, walking from both ends', () => {
   const objectives: ObjectiveName[] = ['return', 'balanced', 'calmar', 'robust'];
 
   it('equals the plain per-split walk: every logit, quantile, slope and loss share', () => {
@@ -247,6 +247,10 @@ describe('objective PBO: each half scored once, depth-first', () => {
       [2, 5, 61, 3, 1, 8, 5],
       [3, 9, 30, 2, 0, 6, 3],
       [4, 4, 20, 4, 2, 16, 0],
+      // The fewest blocks: one pair of splits (S = 2), and three (S = 4).
+      [5, 6, 12, 2, 1, 2, 0],
+      [6, 5, 17, 3, 0, 4, 1],
+      [7, 8, 40, 2, 3, 10, 0],
     ] as const) {
       const paths = randomPaths(seed, N, T, sleeves, dups);
       const months = T - from;
