@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
+import { type IpcColumn, ipcStream } from './arrow-ipc.js';
 import { nonFiniteError } from './stable-json.js';
 
-// apache-arrow and parquet-wasm load on first use, not with the package: most
-// commands of a process that imports @step4/report never touch a table. Both
-// ship CommonJS builds (parquet-wasm's loads its wasm from disk synchronously:
-// no fetch, no init()), so the tables' functions stay synchronous.
+// parquet-wasm (which writes and reads the Parquet files) and apache-arrow (which
+// reads the Arrow stream of a table read back; ./arrow-ipc.ts writes them) load
+// on first use, not with the package: most commands of a process that imports
+// @step4/report never touch a table. Both ship CommonJS builds (parquet-wasm's
+// loads its wasm from disk synchronously: no fetch, no init()), so the tables'
+// functions stay synchronous.
 type Arrow = typeof import('apache-arrow');
 type ParquetWasm = typeof import('parquet-wasm');
 const requireHere = createRequire(import.meta.url);
@@ -61,18 +64,13 @@ interface Column {
   readonly nullable?: boolean;
 }
 
-/** The values of a column, checked: null for NaN in a nullable column, else an Error naming file, column and row. */
-function checkedValues(c: Column, monthEnds: readonly string[], file: string): (number | null)[] | undefined {
-  let nulls: (number | null)[] | undefined;
+/** Every value finite, or NaN (a null) in a nullable column; else an Error naming file, column and row. */
+function checkColumn(c: Column, monthEnds: readonly string[], file: string): void {
   for (let i = 0; i < c.values.length; i++) {
     const v = c.values[i];
-    if (Number.isFinite(v)) continue;
-    if (!(c.nullable && Number.isNaN(v)))
-      throw nonFiniteError(file, `column ${c.name}, row ${i + 1} (month_end ${monthEnds[i]})`, v);
-    nulls ??= Array.from(c.values);
-    nulls[i] = null;
+    if (Number.isFinite(v) || (c.nullable && Number.isNaN(v))) continue;
+    throw nonFiniteError(file, `column ${c.name}, row ${i + 1} (month_end ${monthEnds[i]})`, v);
   }
-  return nulls;
 }
 
 /** Epoch milliseconds -> `YYYY-MM-DD` (UTC), as a reader of the tables shows a timestamp. */
@@ -88,12 +86,11 @@ export interface WrittenTable {
   readBack(): ParquetColumns;
 }
 
-/** An Arrow table as Parquet bytes, Snappy-compressed: every step4 table is written this way. */
-function encodeParquet(table: import('apache-arrow').Table): Uint8Array {
-  const { tableToIPC } = arrow();
+/** Columns as Parquet bytes, Snappy-compressed: every step4 table is written this way. */
+function encodeParquet(columns: readonly IpcColumn[]): Uint8Array {
   const { Compression, Table: WasmTable, WriterPropertiesBuilder, writeParquet } = parquet();
   const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
-  return writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+  return writeParquet(WasmTable.fromIPCStream(ipcStream(columns)), props);
 }
 
 /** The type of a column of a record table. */
@@ -108,49 +105,29 @@ export function recordsToParquet(
   columns: readonly (readonly [name: string, kind: RecordColumnKind])[],
   rows: readonly Readonly<Record<string, string | number | boolean | null>>[],
 ): Uint8Array {
-  const { Bool, Field, Float64, Int32, Schema, Table, Utf8, vectorFromArray } = arrow();
-  const typeOf = {
-    int: () => new Int32(),
-    float: () => new Float64(),
-    string: () => new Utf8(),
-    bool: () => new Bool(),
-  };
-  const fields = columns.map(([name, kind]) => new Field(name, typeOf[kind](), true));
-  const vectors = Object.fromEntries(
-    columns.map(([name, kind]) => [
-      name,
-      vectorFromArray(
-        rows.map((r) => r[name] ?? null),
-        typeOf[kind](),
-      ),
-    ]),
+  const kinds = { int: 'int32', float: 'float64_or_null', string: 'utf8', bool: 'bool' } as const;
+  return encodeParquet(
+    columns.map(
+      ([name, kind]) => ({ name, kind: kinds[kind], values: rows.map((r) => r[name] ?? null) }) as IpcColumn,
+    ),
   );
-  return encodeParquet(new Table(new Schema(fields), vectors as never));
 }
+
+/** How `readParquetTable` names the types of the tables below (apache-arrow's names). */
+const MONTH_END_TYPE = 'Timestamp<MILLISECOND, UTC>';
+const FLOAT64_TYPE = 'Float64';
 
 /** A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3 format, then Float64 columns. */
 function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): WrittenTable {
   // Every column is checked before anything is built, so a bad value never reaches a file.
-  const checked = columns.map((c) => checkedValues(c, monthEnds, file));
-  const { Field, Float64, Schema, Table, TimestampMillisecond, makeVector, vectorFromArray } = arrow();
-  const tsType = new TimestampMillisecond('UTC');
-  const fields = [
-    new Field('month_end', tsType, false),
-    ...columns.map((c) => new Field(c.name, new Float64(), c.nullable === true)),
-  ];
+  for (const c of columns) checkColumn(c, monthEnds, file);
   const times = monthEnds.map(epochMs);
-  const vectors = [
-    vectorFromArray(times, tsType),
-    ...columns.map((c, i) => {
-      const withNulls = checked[i];
-      return withNulls ? vectorFromArray(withNulls, new Float64()) : makeVector(c.values);
-    }),
-  ];
-  const table = new Table(
-    new Schema(fields),
-    Object.fromEntries(fields.map((f, i) => [f.name, vectors[i]])) as never,
-  );
-  const bytes = encodeParquet(table);
+  const bytes = encodeParquet([
+    { name: 'month_end', kind: 'timestamp_ms_utc', values: times },
+    ...columns.map(
+      (c): IpcColumn => ({ name: c.name, kind: 'float64', values: c.values, nullable: c.nullable === true }),
+    ),
+  ]);
   // Copies now: the caller's arrays may change after the write; a null reads back as NaN, as written.
   const values = columns.map((c) => Float64Array.from(c.values));
   let read: ParquetColumns | undefined;
@@ -159,7 +136,10 @@ function toParquet(monthEnds: readonly string[], columns: readonly Column[], fil
     readBack: () =>
       (read ??= {
         numRows: times.length,
-        fields: fields.map((f) => ({ name: f.name, type: String(f.type) })),
+        fields: [
+          { name: 'month_end', type: MONTH_END_TYPE },
+          ...columns.map((c) => ({ name: c.name, type: FLOAT64_TYPE })),
+        ],
         columns: Object.fromEntries([
           ['month_end', times.map(isoDay)],
           ...columns.map((c, i) => [c.name, values[i]]),
