@@ -51,6 +51,25 @@ const { referenceRobustness } = await load('packages/robustness/dist/index.js');
 const { forestEngine, tfReady } = await load('packages/models/dist/index.js');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Medians of `repeat` timings of a and b taken alternately, after one untimed run of each. */
+async function alternately(a, b, repeat) {
+  await a();
+  await b();
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < repeat; i++) {
+    for (const [fn, ts] of [
+      [a, ta],
+      [b, tb],
+    ]) {
+      const t0 = performance.now();
+      await fn();
+      ts.push(performance.now() - t0);
+    }
+  }
+  return { a: median(ta), b: median(tb) };
+}
+
 async function time(fn, repeat = 3) {
   const ts = [];
   for (let i = 0; i < repeat; i++) {
@@ -270,11 +289,12 @@ const doubled = [
   ...baseGrid.map((c) => ({ ...c, name: `${c.name}_x2`, lookback: c.lookback + 1 })),
 ];
 const probe = referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42, method: 'circular' });
-const simulate = (g) => time(() => evaluateCandidates(g, builtinRegistry(), prepared, probe), 3);
-const oneX = await simulate(baseGrid);
-const twoX = await simulate(doubled);
+const simulate = (g) => () => evaluateCandidates(g, builtinRegistry(), prepared, probe);
+// Both once to warm up (the code is then compiled for both), then alternately, so a drift of the
+// machine's speed weighs on both sides alike.
+const { a: oneX, b: twoX } = await alternately(simulate(baseGrid), simulate(doubled), 5);
 console.log(
-  `${family} simulation, ${baseGrid.length} vs ${doubled.length} candidates (median of 3): ${(oneX / 1000).toFixed(2)} s vs ${(twoX / 1000).toFixed(2)} s`,
+  `${family} simulation, ${baseGrid.length} vs ${doubled.length} candidates (median of 5, alternately): ${(oneX / 1000).toFixed(2)} s vs ${(twoX / 1000).toFixed(2)} s`,
 );
 rmSync(tmp, { recursive: true, force: true });
 
