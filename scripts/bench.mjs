@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The figures before the issue's work, measured on this 2-core machine at commit 1eb8f78
@@ -41,6 +41,7 @@ const root =
     ? new URL('..', import.meta.url)
     : pathToFileURL(`${process.argv[rootArg + 1].replace(/\/$/, '')}/`);
 const load = (path) => import(new URL(path, root).href);
+const rootArgs = rootArg === -1 ? [] : ['--root', process.argv[rootArg + 1]];
 const { mlRfFamily } = await load('packages/candidates-ml/dist/index.js');
 const { builtinGrid, builtinRegistry } = await load('packages/cli/dist/index.js');
 const { DEFAULT_RUN_OPTIONS, evaluateCandidates, familyDecisions, prepareRun } = await load(
@@ -89,6 +90,23 @@ console.log(
 const prepared = prepareRun(referencePanel(), DEFAULT_RUN_OPTIONS);
 const opts = { minHistory: 24, seed: 42 };
 const grid = builtinGrid(builtinRegistry());
+
+// `--candidate-growth` (run by this script in a child process): time ml_lr's grid and the grid
+// doubled, alternately after one untimed run of each (the code is then compiled for both, and a
+// drift of the machine's speed weighs on both alike); prints the medians as JSON.
+const GROWTH_REPEAT = 9;
+if (process.argv.includes('--candidate-growth')) {
+  const baseGrid = grid.filter((c) => c.method === 'ml_lr');
+  const doubled = [
+    ...baseGrid,
+    ...baseGrid.map((c) => ({ ...c, name: `${c.name}_x2`, lookback: c.lookback + 1 })),
+  ];
+  const probe = referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42, method: 'circular' });
+  const simulate = (g) => () => evaluateCandidates(g, builtinRegistry(), prepared, probe);
+  const { a, b } = await alternately(simulate(baseGrid), simulate(doubled), GROWTH_REPEAT);
+  console.log(JSON.stringify({ oneX: a, twoX: b, candidates: [baseGrid.length, doubled.length] }));
+  process.exit(0);
+}
 
 /** ms per candidate path of the last candidate of each family (the per-family section). */
 const pathMs = {};
@@ -280,21 +298,22 @@ for (const m of [150, 300]) {
 }
 
 // Candidates: ml_lr's grid on the embedded data, then the same grid plus as many again, each
-// copy one month longer in lookback (a distinct fit, not a cached one), simulated and scored
-// in process (one thread, a fresh registry each time: nothing is reused between repetitions).
+// copy one month longer in lookback (a distinct fit, not a cached one), simulated and scored in
+// a fresh process (one thread, a fresh registry each time: nothing is reused between
+// repetitions), so the heap the benchmarks above leave behind weighs on neither.
 const family = 'ml_lr';
-const baseGrid = grid.filter((c) => c.method === family);
-const doubled = [
-  ...baseGrid,
-  ...baseGrid.map((c) => ({ ...c, name: `${c.name}_x2`, lookback: c.lookback + 1 })),
-];
-const probe = referenceRobustness({ samples: 1200, blockMonths: 6, seed: 42, method: 'circular' });
-const simulate = (g) => () => evaluateCandidates(g, builtinRegistry(), prepared, probe);
-// Both once to warm up (the code is then compiled for both), then alternately, so a drift of the
-// machine's speed weighs on both sides alike.
-const { a: oneX, b: twoX } = await alternately(simulate(baseGrid), simulate(doubled), 5);
+const growth = spawnSync(
+  process.execPath,
+  [fileURLToPath(import.meta.url), ...rootArgs, '--candidate-growth'],
+  {
+    encoding: 'utf8',
+  },
+);
+if (growth.status !== 0) throw new Error(`candidate growth: ${growth.stderr}`);
+// The child prints the machine line first, then the figures.
+const { oneX, twoX, candidates } = JSON.parse(growth.stdout.trim().split('\n').at(-1));
 console.log(
-  `${family} simulation, ${baseGrid.length} vs ${doubled.length} candidates (median of 5, alternately): ${(oneX / 1000).toFixed(2)} s vs ${(twoX / 1000).toFixed(2)} s`,
+  `${family} simulation, ${candidates[0]} vs ${candidates[1]} candidates (median of ${GROWTH_REPEAT}, alternately, after a run of each): ${(oneX / 1000).toFixed(2)} s vs ${(twoX / 1000).toFixed(2)} s`,
 );
 rmSync(tmp, { recursive: true, force: true });
 
@@ -313,7 +332,7 @@ row('run-all wall, 300 / 150 months', seconds(months[300]) / seconds(months[150]
   note: 'synthetic 2 sleeves',
 });
 row(`${family} simulation, 2x / 1x candidates`, twoX / oneX, 'x', 2.1, {
-  note: `${baseGrid.length} -> ${doubled.length} candidates`,
+  note: `${candidates[0]} -> ${candidates[1]} candidates, fresh process`,
 });
 row('peak memory, embedded run-all (max RSS)', two.rssMb ?? Number.NaN, 'MB', 400, {
   note: `max of ${two.n}`,
