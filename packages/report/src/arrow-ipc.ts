@@ -117,7 +117,7 @@ function encodeColumn(c: IpcColumn): Encoded {
       const offsets = new Int32Array(n + 1);
       for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + parts[i].length;
       const data = new Uint8Array(offsets[n]);
-      parts.forEach((p, i) => data.set(p, offsets[i]));
+      for (let i = 0; i < n; i++) data.set(parts[i], offsets[i]);
       return { nullCount, buffers: [bitmap, bytesOf(offsets), data] };
     }
   }
