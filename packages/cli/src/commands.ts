@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { OBJECTIVES, type ObjectiveName, supportedSleeves, validateGrid } from '@step4/core';
-import type { RunResult, SleeveSource } from '@step4/engine';
+import type { RunResult, SimulationWorkers, SleeveSource } from '@step4/engine';
 import type { Command } from 'commander';
 import type { LoadedConfig } from './config.js';
 import { failOnCandidateErrors } from './failures.js';
@@ -72,6 +72,7 @@ async function simulate(
   loaded: LoadedConfig,
   objectives: readonly ObjectiveName[],
   label: string,
+  workers: SimulationWorkers | undefined,
 ): Promise<RunResult> {
   const sleeves = sleeveSources(o, loaded);
   const { familyReferences, gridFromConfig, registryFromConfig } = await configModule();
@@ -93,6 +94,7 @@ async function simulate(
     options: o,
     objectives,
     jobs: o.jobs,
+    ...(workers ? { workers } : {}),
     tool: { name: 'step4', version: cliPackage.version },
     packages: { [cliPackage.name]: cliPackage.version, '@step4/report': REPORT_VERSION },
     pluginChecks,
@@ -133,12 +135,42 @@ async function checkedOutDir(o: CommonOptions, loaded: LoadedConfig): Promise<st
   return resolve(o.outDir);
 }
 
+/**
+ * With more than one job, the run's worker threads are started first thing:
+ * they load their modules and the families on the other core while this
+ * thread loads its own (the run ends them, and so does a failure before it).
+ */
+async function workersAhead(o: CommonOptions, loaded: LoadedConfig): Promise<SimulationWorkers | undefined> {
+  if (!(o.jobs > 1)) return undefined;
+  const [{ startSimulationWorkers }, { familyReferences }] = await Promise.all([
+    import('@step4/engine/workers'),
+    configModule(),
+  ]);
+  return startSimulationWorkers(o.jobs, familyReferences(loaded));
+}
+
+/** Run `body` with the workers started ahead, and end them if it stops before the run took them. */
+async function withWorkersAhead<T>(
+  o: CommonOptions,
+  loaded: LoadedConfig,
+  body: (workers: SimulationWorkers | undefined) => Promise<T>,
+): Promise<T> {
+  const workers = await workersAhead(o, loaded);
+  try {
+    return await body(workers);
+  } finally {
+    if (workers) await (await import('@step4/engine/workers')).stopSimulationWorkers(workers);
+  }
+}
+
 export async function runAllCommand(cmd: Command): Promise<void> {
   const { loadConfig } = await configModule();
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions, loaded);
-  const outDir = await checkedOutDir(o, loaded);
-  const result = await simulate(o, loaded, OBJECTIVES, 'run-all');
+  const [outDir, result] = await withWorkersAhead(o, loaded, async (workers) => {
+    const outDir = await checkedOutDir(o, loaded);
+    return [outDir, await simulate(o, loaded, OBJECTIVES, 'run-all', workers)] as const;
+  });
   const { runReportDocument, stableJson, writeRunAllOutputs } = await import('@step4/report');
   const interrupts = commandInterrupts();
   const finalOutputs = await interrupts.whileWriting(
@@ -156,8 +188,10 @@ export async function optimizeCommand(cmd: Command): Promise<void> {
   const { loadConfig } = await configModule();
   const loaded = await loadConfig((cmd.opts() as CommonOptions).config);
   const o = withConfigOptions(cmd, cmd.opts() as CommonOptions & { objective: ObjectiveName }, loaded);
-  const outDir = await checkedOutDir(o, loaded);
-  const result = await simulate(o, loaded, [o.objective], `optimize ${o.objective}`);
+  const [outDir, result] = await withWorkersAhead(o, loaded, async (workers) => {
+    const outDir = await checkedOutDir(o, loaded);
+    return [outDir, await simulate(o, loaded, [o.objective], `optimize ${o.objective}`, workers)] as const;
+  });
   const run = result.runs[0];
   const { stableJson, summaryDocument, writeOptimizeOutputs } = await import('@step4/report');
   const interrupts = commandInterrupts();

@@ -20,14 +20,67 @@ interface ResultMessage {
   readonly error?: { message: string; name: string };
 }
 
+/** The first message to a worker started ahead (`startWorkers`): its `workerData`, once the run knows it. */
+interface SetupMessage {
+  readonly setup: unknown;
+}
+
+/** `workerData` of a worker started ahead: it waits for a `SetupMessage`, and may start on `early` meanwhile. */
+interface AheadData {
+  readonly step4StartedAhead: true;
+  readonly early: unknown;
+}
+
+const isAhead = (d: unknown): d is AheadData =>
+  typeof d === 'object' && d !== null && (d as Partial<AheadData>).step4StartedAhead === true;
+
+/** Workers started ahead that ended before a run took them. */
+const endedAhead = new WeakSet<Worker>();
+
+/**
+ * Start `count` worker threads of `workerUrl` before their tasks and setup are
+ * known (e.g. while the calling thread still loads its modules): each loads
+ * its module at once, and `runInWorkers({ workers })` hands it the setup and
+ * tasks later. `early` (structured clone) is what it may start on meanwhile
+ * (`workerEarlyData`). The threads are unreferenced until a run takes them, so
+ * they never keep the process alive; `stopWorkers` ends those a run did not take.
+ */
+export function startWorkers(workerUrl: URL, count: number, early?: unknown): Worker[] {
+  return Array.from({ length: Math.max(0, count) }, () => {
+    const w = new Worker(workerUrl, { workerData: { step4StartedAhead: true, early } satisfies AheadData });
+    w.unref();
+    // A thread that fails before a run takes it (e.g. a module that does not load) is replaced by a
+    // fresh one, which reports the failure to that run.
+    w.on('error', () => {});
+    w.once('exit', () => endedAhead.add(w));
+    return w;
+  });
+}
+
+/** End workers started ahead that no run took. */
+export async function stopWorkers(workers: readonly Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.terminate()));
+}
+
+/** In a worker thread started ahead (`startWorkers`): its `early` data; otherwise undefined. */
+export function workerEarlyData(): unknown {
+  return isAhead(workerData) ? workerData.early : undefined;
+}
+
 /** Claim task `id` for the thread that calls this; false when another thread has claimed it. */
 const claim = (claims: Int32Array, id: number): boolean => Atomics.compareExchange(claims, id, 0, 1) === 0;
 
 export interface PoolOptions<T, R> {
   /** Module the workers run; it calls `serveWorkerTasks`. */
   readonly workerUrl: URL;
-  /** Handed to every worker as `workerData` (structured clone). */
+  /** Handed to every worker as `workerData` (structured clone), or in a message to those started ahead. */
   readonly workerData: unknown;
+  /**
+   * Workers of `workerUrl` started ahead (`startWorkers`), used before new
+   * ones are started; the pool takes them over and ends them with the run,
+   * those it does not need at once.
+   */
+  readonly workers?: readonly Worker[];
   readonly tasks: readonly T[];
   /** Threads that run tasks (at least 1, at most the number of tasks), this one included when `local` is given. */
   readonly jobs: number;
@@ -61,7 +114,10 @@ const WORKER_QUEUE_DEPTH = 2;
 export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> {
   const n = opts.tasks.length;
   const results = new Array<R>(n);
-  if (n === 0) return results;
+  if (n === 0) {
+    await stopWorkers(opts.workers ?? []);
+    return results;
+  }
   const jobs = Math.max(1, Math.min(opts.jobs, n));
   const local = opts.local;
   const workerCount = local ? jobs - 1 : jobs;
@@ -95,7 +151,13 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
         }
       };
       for (let k = 0; k < workerCount; k++) {
-        const w = new Worker(opts.workerUrl, { workerData: opts.workerData });
+        const given = opts.workers?.[k];
+        const ahead = given && !endedAhead.has(given) ? given : undefined;
+        const w = ahead ?? new Worker(opts.workerUrl, { workerData: opts.workerData });
+        if (ahead) {
+          ahead.ref();
+          ahead.postMessage({ setup: opts.workerData } satisfies SetupMessage);
+        }
         workers.push(w);
         w.on('message', (m: ResultMessage) => {
           if (!m.ok) {
@@ -134,7 +196,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...workers, ...(opts.workers?.slice(workers.length) ?? [])].map((w) => w.terminate()));
   }
   return results;
 }
@@ -151,10 +213,24 @@ export function serveWorkerTasks<S, T, R>(
 ): void {
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTasks must run in a worker thread');
-  const ready = Promise.resolve(setup(workerData));
+  // Started ahead, the worker gets its setup in the first message; otherwise as its workerData.
+  let ready: Promise<S> | undefined;
+  let setupArrived: ((data: unknown) => void) | undefined;
+  if (isAhead(workerData)) {
+    const data = new Promise<unknown>((resolve) => {
+      setupArrived = resolve;
+    });
+    ready = data.then(setup);
+  } else ready = Promise.resolve(setup(workerData));
+  // Failing setup is answered in each task's message, not as an unhandled rejection.
+  ready.catch(() => {});
   // The chain never rejects: each task's failure is answered in its own message.
   let queue: Promise<unknown> = Promise.resolve();
-  port.on('message', (m: TaskMessage) => {
+  port.on('message', (m: TaskMessage | SetupMessage) => {
+    if ('setup' in m) {
+      setupArrived?.(m.setup);
+      return;
+    }
     queue = queue.then(async () => {
       try {
         const state = await ready;

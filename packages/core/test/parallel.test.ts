@@ -1,6 +1,7 @@
-import { threadId } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { type Worker, threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { runInWorkers } from '../src/parallel.js';
+import { runInWorkers, startWorkers, stopWorkers } from '../src/parallel.js';
 
 const workerUrl = new URL('./fixtures/pool-worker.mjs', import.meta.url);
 interface Task {
@@ -12,6 +13,7 @@ interface Answer {
   value: number;
   thread: number;
   log?: string[];
+  early?: unknown;
 }
 const tasks: Task[] = Array.from({ length: 12 }, (_, i) => ({ value: i + 1, delayMs: (i * 7) % 5 }));
 const local = async (t: Task): Promise<Answer> => {
@@ -46,8 +48,9 @@ describe('runInWorkers', () => {
   for (const costliestFirst of [true, false]) {
     it(`hands the workers the front tasks and runs ${costliestFirst ? 'the back ones here (costliest first)' : 'the next ones here'}`, async () => {
       const ranHere: number[] = [];
-      // Long enough for the worker to start while this thread runs its first tasks.
-      const slow = tasks.map((t) => ({ ...t, delayMs: 20 }));
+      // Long enough for the worker to start while this thread runs its first tasks, even on a busy
+      // machine (12 x 50 ms here; a worker starts in about 0.1 s).
+      const slow = tasks.map((t) => ({ ...t, delayMs: 50 }));
       const out = await runInWorkers<Task, Answer>({
         workerUrl,
         workerData: { factor: 3 },
@@ -133,5 +136,71 @@ describe('runInWorkers', () => {
         local: failingHere,
       }),
     ).rejects.toThrow(/^local task \d+ failed$/);
+  });
+});
+
+describe('workers started ahead', () => {
+  /** A worker's thread id while it runs (-1 once it has ended). */
+  const idsOf = (ws: readonly Worker[]) => ws.map((w) => w.threadId);
+  const ended = (w: Worker) => new Promise((r) => w.once('exit', r));
+
+  it('run the tasks with the setup the run hands them, and have their early data meanwhile', async () => {
+    const ahead = startWorkers(workerUrl, 2, { tag: 'early' });
+    const ids = idsOf(ahead);
+    const out = await runInWorkers<Task, Answer>({
+      workerUrl,
+      // The setup arrives by message: answers multiplied by 5 show it did.
+      workerData: { factor: 5 },
+      workers: ahead,
+      tasks,
+      jobs: 2,
+    });
+    expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 5));
+    for (const a of out) {
+      expect(ids).toContain(a.thread);
+      expect(a.early).toEqual({ tag: 'early' });
+    }
+    // The run ends the threads it took.
+    expect(idsOf(ahead)).toEqual([-1, -1]);
+  });
+
+  it('the run ends those it does not need, and stopWorkers those no run took', async () => {
+    const ahead = startWorkers(workerUrl, 3);
+    await runInWorkers<Task, Answer>({
+      workerUrl,
+      workerData: { factor: 1 },
+      workers: ahead,
+      tasks: tasks.slice(0, 4),
+      jobs: 2,
+      local,
+    });
+    expect(idsOf(ahead)).toEqual([-1, -1, -1]);
+    const unused = startWorkers(workerUrl, 2);
+    expect(idsOf(unused).every((id) => id > 0)).toBe(true);
+    await stopWorkers(unused);
+    expect(idsOf(unused)).toEqual([-1, -1]);
+  });
+
+  it('a worker that ended before the run took it is replaced by a fresh one', async () => {
+    const [gone] = startWorkers(workerUrl, 1, { exit: true });
+    await ended(gone);
+    const out = await runInWorkers<Task, Answer>({
+      workerUrl,
+      workerData: { factor: 7 },
+      workers: [gone],
+      tasks,
+      jobs: 1,
+    });
+    expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 7));
+    // Started fresh, with its setup as workerData: no early data.
+    expect(out.every((a) => a.early === undefined)).toBe(true);
+  });
+
+  it('never keep the process alive', () => {
+    // A process that starts workers ahead and does nothing else ends by itself.
+    const script = `import('${new URL('../dist/parallel.js', import.meta.url).href}').then((m) => m.startWorkers(new URL('${workerUrl.href}'), 2))`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
   });
 });

@@ -46,6 +46,7 @@ import { type FamilyReference, loadFamilies } from './families.js';
 import { loadRiskFree, riskFreeForMonths } from './risk-free.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, RUN_ALL_OBJECTIVES } from './options.js';
 import { type SimulatedGroup, type WorkerSetup, simulateGroup } from './simulate.js';
+import { type SimulationWorkers, stopSimulationWorkers } from './workers.js';
 
 /** One sleeve table to load: a file (CSV or Parquet), or a table already in memory. */
 export type SleeveSource =
@@ -77,6 +78,12 @@ export interface RunRequest {
   readonly objectives?: readonly ObjectiveName[];
   /** Worker threads (default 1: everything in this thread). Results are identical for any number. */
   readonly jobs?: number;
+  /**
+   * Worker threads started ahead for this run (`startSimulationWorkers` with
+   * the same `jobs` and families), used before new ones are started. The run
+   * ends them, whether it needs them or not, and whether it succeeds or fails.
+   */
+  readonly workers?: SimulationWorkers;
   /** The program named in the outputs (`script`, `script_version`). Default: this engine. */
   readonly tool?: { readonly name: string; readonly version: string };
   /** Versions of other packages to record in the manifest (e.g. the CLI and the output writer). */
@@ -159,6 +166,14 @@ export async function loadPanel(sleeves: readonly SleeveSource[]): Promise<Sleev
  * statistics, apply the gates, score, select and promote.
  */
 export async function runStep4(request: RunRequest): Promise<RunResult> {
+  try {
+    return await runOnce(request);
+  } finally {
+    await stopSimulationWorkers(request.workers);
+  }
+}
+
+async function runOnce(request: RunRequest): Promise<RunResult> {
   const options: EngineOptions = { ...DEFAULT_ENGINE_OPTIONS, ...definedOnly(request.options ?? {}) };
   let stageStart = performance.now();
   const stageDone = (stage: RunStage) => {
@@ -208,6 +223,7 @@ export async function runStep4(request: RunRequest): Promise<RunResult> {
     const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
       workerUrl: new URL('./worker.js', import.meta.url),
       workerData: setup,
+      ...(request.workers ? { workers: request.workers.threads } : {}),
       tasks: decisionGroupsCostliestFirst(grid, registry, decisionShape(panel.names)),
       costliestFirst: true,
       jobs,

@@ -13,9 +13,24 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EvaluatedCandidate, InputError } from '@step4/core';
+import {
+  type CandidateConfig,
+  DEFAULT_RUN_OPTIONS,
+  type EvaluatedCandidate,
+  InputError,
+  prepareRun,
+  runInWorkers,
+} from '@step4/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FamilyReference, type RunResult, type SleeveSource, runStep4 } from '../dist/index.js';
+import {
+  type FamilyReference,
+  loadFamilies,
+  loadPanel,
+  type RunResult,
+  runStep4,
+  type SleeveSource,
+  startSimulationWorkers,
+} from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -109,6 +124,55 @@ describe('jobs change nothing', () => {
       '@step4/candidates-static',
       '@step4/candidates-heuristic',
     ]);
+  });
+});
+
+describe('workers started ahead (startSimulationWorkers)', () => {
+  const alive = (w: { threads: readonly { threadId: number }[] }) =>
+    w.threads.filter((t) => t.threadId > 0).length;
+
+  it('change nothing, and the run ends them', async () => {
+    const workers = startSimulationWorkers(3, FAMILIES);
+    expect(alive(workers)).toBe(2);
+    const r = await runStep4({ sleeves: TWO, families: FAMILIES, options: OPTIONS, jobs: 3, workers });
+    expect(alive(workers)).toBe(0);
+    const b = new Map(r.evaluated.map((c) => [c.config.name, c]));
+    for (const a of serial.two!.evaluated) {
+      expect(bytes(b.get(a.config.name)!.path!.retNet), a.config.name).toBe(bytes(a.path!.retNet));
+      expect(b.get(a.config.name)!.metrics, a.config.name).toEqual(a.metrics);
+    }
+    expect(selection(r)).toEqual(selection(serial.two!));
+  }, 120_000);
+
+  it('started with other families, they load those of the run', async () => {
+    // Only the static family ahead; the worker is handed heuristic candidates only (no `local`:
+    // every task goes to it), which it can simulate only with the families of the run's setup.
+    const workers = startSimulationWorkers(2, FAMILIES.slice(0, 1));
+    const panel = await loadPanel(TWO);
+    const registry = await loadFamilies(FAMILIES);
+    const prepared = prepareRun(panel, DEFAULT_RUN_OPTIONS);
+    const bootstrap = { samples: 200, blockMonths: 6, seed: 42 };
+    const heuristic = registry.defaultGrid({ names: panel.names }).filter((c) => c.method === 'heuristic');
+    const groups = await runInWorkers<CandidateConfig[], { evaluated: EvaluatedCandidate[] }>({
+      workerUrl: new URL('../dist/worker.js', import.meta.url),
+      workerData: { panel, options: prepared.options, bootstrap, families: FAMILIES },
+      workers: workers.threads,
+      tasks: heuristic.map((c) => [c]),
+      jobs: 1,
+    });
+    const evaluated = groups.flatMap((g) => g.evaluated);
+    expect(evaluated.map((c) => c.config.name)).toEqual(heuristic.map((c) => c.name));
+    expect(evaluated.filter((c) => c.error).map((c) => `${c.config.name}: ${c.error}`)).toEqual([]);
+    expect(alive(workers)).toBe(0);
+  }, 120_000);
+
+  it('a run that fails before it simulates ends them too', async () => {
+    const workers = startSimulationWorkers(2, FAMILIES);
+    const missing = { name: 'gone', path: join(tmpdir(), 'step4-no-such-sleeve.csv') };
+    await expect(
+      runStep4({ sleeves: [TWO[0], missing], families: FAMILIES, options: OPTIONS, jobs: 2, workers }),
+    ).rejects.toThrow('step4-no-such-sleeve.csv');
+    expect(alive(workers)).toBe(0);
   });
 });
 
