@@ -136,30 +136,26 @@ async function checkedOutDir(o: CommonOptions, loaded: LoadedConfig): Promise<st
 }
 
 /**
- * With more than one job, the run's worker threads are started first thing:
- * they load their modules and the families on the other core while this
- * thread loads its own (the run ends them, and so does a failure before it).
+ * Run `body` with the run's worker threads, when it has more than one job,
+ * started first thing: they load their modules and the families on the other
+ * core while this thread loads its own. The run ends them; so does this, if
+ * `body` stops before the run took them.
  */
-async function workersAhead(o: CommonOptions, loaded: LoadedConfig): Promise<SimulationWorkers | undefined> {
-  if (!(o.jobs > 1)) return undefined;
-  const [{ startSimulationWorkers }, { familyReferences }] = await Promise.all([
-    import('@step4/engine/workers'),
-    configModule(),
-  ]);
-  return startSimulationWorkers(o.jobs, familyReferences(loaded));
-}
-
-/** Run `body` with the workers started ahead, and end them if it stops before the run took them. */
 async function withWorkersAhead<T>(
   o: CommonOptions,
   loaded: LoadedConfig,
   body: (workers: SimulationWorkers | undefined) => Promise<T>,
 ): Promise<T> {
-  const workers = await workersAhead(o, loaded);
+  if (!(o.jobs > 1)) return body(undefined);
+  const [{ startSimulationWorkers, stopSimulationWorkers }, { familyReferences }] = await Promise.all([
+    import('@step4/engine/workers'),
+    configModule(),
+  ]);
+  const workers = startSimulationWorkers(o.jobs, familyReferences(loaded));
   try {
     return await body(workers);
   } finally {
-    if (workers) await (await import('@step4/engine/workers')).stopSimulationWorkers(workers);
+    await stopSimulationWorkers(workers);
   }
 }
 

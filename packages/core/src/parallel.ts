@@ -121,6 +121,8 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
   const jobs = Math.max(1, Math.min(opts.jobs, n));
   const local = opts.local;
   const workerCount = local ? jobs - 1 : jobs;
+  // Workers started ahead beyond those the run needs end now.
+  const spare = stopWorkers(opts.workers?.slice(workerCount) ?? []);
   // Tasks not handed out yet: next..last.
   let next = 0;
   let last = n - 1;
@@ -196,7 +198,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       }
     });
   } finally {
-    await Promise.all([...workers, ...(opts.workers?.slice(workers.length) ?? [])].map((w) => w.terminate()));
+    await Promise.all([spare, ...workers.map((w) => w.terminate())]);
   }
   return results;
 }
@@ -214,14 +216,12 @@ export function serveWorkerTasks<S, T, R>(
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTasks must run in a worker thread');
   // Started ahead, the worker gets its setup in the first message; otherwise as its workerData.
-  let ready: Promise<S> | undefined;
   let setupArrived: ((data: unknown) => void) | undefined;
-  if (isAhead(workerData)) {
-    const data = new Promise<unknown>((resolve) => {
-      setupArrived = resolve;
-    });
-    ready = data.then(setup);
-  } else ready = Promise.resolve(setup(workerData));
+  const ready: Promise<S> = isAhead(workerData)
+    ? new Promise<unknown>((resolve) => {
+        setupArrived = resolve;
+      }).then(setup)
+    : Promise.resolve(setup(workerData));
   // Failing setup is answered in each task's message, not as an unhandled rejection.
   ready.catch(() => {});
   // The chain never rejects: each task's failure is answered in its own message.

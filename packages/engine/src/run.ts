@@ -46,6 +46,7 @@ import { type FamilyReference, loadFamilies } from './families.js';
 import { loadRiskFree, riskFreeForMonths } from './risk-free.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineOptions, RUN_ALL_OBJECTIVES } from './options.js';
 import { type SimulatedGroup, type WorkerSetup, simulateGroup } from './simulate.js';
+import { SIMULATION_WORKER_URL } from './worker-url.js';
 import { type SimulationWorkers, stopSimulationWorkers } from './workers.js';
 
 /** One sleeve table to load: a file (CSV or Parquet), or a table already in memory. */
@@ -221,7 +222,7 @@ async function runOnce(request: RunRequest): Promise<RunResult> {
     let done = 0;
     const setup: WorkerSetup = { panel, options: prepared.options, bootstrap, families: request.families };
     const results = await runInWorkers<CandidateConfig[], SimulatedGroup>({
-      workerUrl: new URL('./worker.js', import.meta.url),
+      workerUrl: SIMULATION_WORKER_URL,
       workerData: setup,
       ...(request.workers ? { workers: request.workers.threads } : {}),
       tasks: decisionGroupsCostliestFirst(grid, registry, decisionShape(panel.names)),

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorkers, stopWorkers } from '@step4/core/parallel';
 import type { FamilyReference } from './families.js';
+import { SIMULATION_WORKER_URL } from './worker-url.js';
 
 /**
  * The engine's worker threads, started before the run (`startSimulationWorkers`),
@@ -24,7 +25,7 @@ export function startSimulationWorkers(
   jobs: number,
   families: readonly FamilyReference[],
 ): SimulationWorkers {
-  return { threads: startWorkers(new URL('./worker.js', import.meta.url), jobs - 1, { families }) };
+  return { threads: startWorkers(SIMULATION_WORKER_URL, jobs - 1, { families }) };
 }
 
 /** End the workers started ahead (those a run took and ended already are left as they are). */

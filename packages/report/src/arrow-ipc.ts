@@ -73,52 +73,43 @@ function validity(n: number, isNull: (i: number) => boolean): { nullCount: numbe
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function encodeColumn(c: IpcColumn): Encoded {
+  if (c.kind === 'timestamp_ms_utc')
+    return { nullCount: 0, buffers: [NO_BUFFER, bytesOf(BigInt64Array.from(c.values, (ms) => BigInt(ms)))] };
+  if (c.kind === 'float64') {
+    const v = c.values;
+    if (!c.nullable) return { nullCount: 0, buffers: [NO_BUFFER, bytesOf(v)] };
+    const { nullCount, bitmap } = validity(v.length, (i) => Number.isNaN(v[i]));
+    // A null's slot holds 0, not NaN: the Arrow format leaves it undefined, readers skip it.
+    const values = nullCount === 0 ? v : Float64Array.from(v, (x) => (Number.isNaN(x) ? 0 : x));
+    return { nullCount, buffers: [bitmap, bytesOf(values)] };
+  }
+  // The other kinds: a null is `null`.
+  const v: readonly unknown[] = c.values;
+  const { nullCount, bitmap } = validity(v.length, (i) => v[i] === null);
+  return { nullCount, buffers: [bitmap, ...valueBuffers(c)] };
+}
+
+/** The buffers after the validity bitmap of a column whose nulls are `null` (a null's slot holds 0). */
+function valueBuffers(c: Extract<IpcColumn, { values: readonly unknown[] }>): Uint8Array[] {
   const n = c.values.length;
   switch (c.kind) {
-    case 'timestamp_ms_utc':
-      return {
-        nullCount: 0,
-        buffers: [NO_BUFFER, bytesOf(BigInt64Array.from(c.values as number[], BigInt))],
-      };
-    case 'float64': {
-      const v = c.values;
-      const { nullCount, bitmap } = c.nullable
-        ? validity(n, (i) => Number.isNaN(v[i]))
-        : validity(0, () => false);
-      if (nullCount === 0) return { nullCount, buffers: [bitmap, bytesOf(v)] };
-      // A null's slot holds 0, not NaN: the Arrow format leaves it undefined, readers skip it.
-      return {
-        nullCount,
-        buffers: [bitmap, bytesOf(Float64Array.from(v, (x) => (Number.isNaN(x) ? 0 : x)))],
-      };
-    }
-    case 'float64_or_null': {
-      const v = c.values;
-      const { nullCount, bitmap } = validity(n, (i) => v[i] === null);
-      return { nullCount, buffers: [bitmap, bytesOf(Float64Array.from(v, (x) => x ?? 0))] };
-    }
-    case 'int32': {
-      const v = c.values;
-      const { nullCount, bitmap } = validity(n, (i) => v[i] === null);
-      return { nullCount, buffers: [bitmap, bytesOf(Int32Array.from(v, (x) => x ?? 0))] };
-    }
+    case 'float64_or_null':
+      return [bytesOf(Float64Array.from(c.values, (x) => x ?? 0))];
+    case 'int32':
+      return [bytesOf(Int32Array.from(c.values, (x) => x ?? 0))];
     case 'bool': {
-      const v = c.values;
-      const { nullCount, bitmap } = validity(n, (i) => v[i] === null);
       const bits = new Uint8Array((n + 7) >> 3);
-      for (let i = 0; i < n; i++) if (v[i]) bits[i >> 3] |= 1 << (i & 7);
-      return { nullCount, buffers: [bitmap, bits] };
+      for (let i = 0; i < n; i++) if (c.values[i]) bits[i >> 3] |= 1 << (i & 7);
+      return [bits];
     }
     case 'utf8': {
-      const v = c.values;
-      const { nullCount, bitmap } = validity(n, (i) => v[i] === null);
       const encoder = new TextEncoder();
-      const parts = v.map((s) => encoder.encode(s ?? ''));
+      const parts = c.values.map((s) => encoder.encode(s ?? ''));
       const offsets = new Int32Array(n + 1);
       for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + parts[i].length;
       const data = new Uint8Array(offsets[n]);
       for (let i = 0; i < n; i++) data.set(parts[i], offsets[i]);
-      return { nullCount, buffers: [bitmap, bytesOf(offsets), data] };
+      return [bytesOf(offsets), data];
     }
   }
 }

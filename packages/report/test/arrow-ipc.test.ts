@@ -15,39 +15,23 @@ const parquet = require('parquet-wasm') as typeof import('parquet-wasm');
 /** The same columns as an apache-arrow Table (apache-arrow's own builders). */
 function arrowTable(columns: readonly IpcColumn[]) {
   const { Bool, Field, Float64, Int32, Schema, Table, TimestampMillisecond, Utf8, vectorFromArray } = arrow;
+  // The kinds whose nulls are `null`, all nullable.
+  const nullableType = { float64_or_null: Float64, int32: Int32, utf8: Utf8, bool: Bool };
   const fields: InstanceType<typeof Field>[] = [];
   const vectors: Record<string, unknown> = {};
   for (const c of columns) {
-    switch (c.kind) {
-      case 'timestamp_ms_utc': {
-        const t = new TimestampMillisecond('UTC');
-        fields.push(new Field(c.name, t, false));
-        vectors[c.name] = vectorFromArray(Array.from(c.values), t);
-        break;
-      }
-      case 'float64':
-        fields.push(new Field(c.name, new Float64(), c.nullable));
-        vectors[c.name] = vectorFromArray(
-          Array.from(c.values, (v) => (c.nullable && Number.isNaN(v) ? null : v)),
-          new Float64(),
-        );
-        break;
-      case 'float64_or_null':
-        fields.push(new Field(c.name, new Float64(), true));
-        vectors[c.name] = vectorFromArray([...c.values], new Float64());
-        break;
-      case 'int32':
-        fields.push(new Field(c.name, new Int32(), true));
-        vectors[c.name] = vectorFromArray([...c.values], new Int32());
-        break;
-      case 'utf8':
-        fields.push(new Field(c.name, new Utf8(), true));
-        vectors[c.name] = vectorFromArray([...c.values], new Utf8());
-        break;
-      case 'bool':
-        fields.push(new Field(c.name, new Bool(), true));
-        vectors[c.name] = vectorFromArray([...c.values], new Bool());
-        break;
+    if (c.kind === 'timestamp_ms_utc') {
+      const t = new TimestampMillisecond('UTC');
+      fields.push(new Field(c.name, t, false));
+      vectors[c.name] = vectorFromArray(Array.from(c.values), t);
+    } else if (c.kind === 'float64') {
+      fields.push(new Field(c.name, new Float64(), c.nullable));
+      const values = Array.from(c.values, (v) => (c.nullable && Number.isNaN(v) ? null : v));
+      vectors[c.name] = vectorFromArray(values, new Float64());
+    } else {
+      const type = new nullableType[c.kind]();
+      fields.push(new Field(c.name, type, true));
+      vectors[c.name] = vectorFromArray([...c.values], type as never);
     }
   }
   return new Table(new Schema(fields), vectors as never);

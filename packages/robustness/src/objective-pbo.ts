@@ -6,14 +6,8 @@ import {
   perf,
   type WalkForwardPath,
 } from '@step4/core';
-import {
-  type AllSplitsScorer,
-  binomial,
-  cscv,
-  PBO_MIN_BLOCK_MONTHS,
-  type PboOutcome,
-  pboBlocks,
-} from './pbo.js';
+import { binomial, nextCombination, previousCombination } from './combinations.js';
+import { type AllSplitsScorer, cscv, PBO_MIN_BLOCK_MONTHS, type PboOutcome, pboBlocks } from './pbo.js';
 
 /**
  * PBO of each objective's own selection: CSCV (./pbo.ts) where each half of
@@ -275,44 +269,14 @@ function objectiveScorer(
       complete(behind, 0);
       for (let k = 0; k < sets / 2; k++) {
         if (k > 0) {
-          complete(ahead, nextSet(ahead.blocks, S));
-          complete(behind, previousSet(behind.blocks));
+          complete(ahead, nextCombination(ahead.blocks, S));
+          complete(behind, previousCombination(behind.blocks, S));
         }
         split(k, ahead.perf, behind.perf, behind.growth);
         split(sets - 1 - k, behind.perf, ahead.perf, ahead.growth);
       }
     },
   };
-}
-
-/**
- * The set after `c` (ascending blocks out of S) in lexicographic order, in
- * place; returns the first position that changed. `c` must not be the last.
- */
-function nextSet(c: Int32Array, S: number): number {
-  const h = c.length;
-  let i = h - 1;
-  while (c[i] === S - h + i) i--;
-  c[i]++;
-  for (let j = i + 1; j < h; j++) c[j] = c[j - 1] + 1;
-  return i;
-}
-
-/**
- * The set before `c` (ascending blocks out of S, S = 2 c.length) in
- * lexicographic order, in place; returns the first position that changed.
- * `c` must not be the first.
- */
-function previousSet(c: Int32Array): number {
-  const h = c.length;
-  const S = 2 * h;
-  let i = h - 1;
-  // The last block that can move down: past block 0, or past its predecessor with a gap.
-  while (c[i] === (i === 0 ? 0 : c[i - 1] + 1)) i--;
-  c[i]--;
-  // The largest blocks after it.
-  for (let j = i + 1; j < h; j++) c[j] = S - h + j;
-  return i;
 }
 
 /** The same numbers, to the bit (Object.is: -0 is not 0, NaN is NaN). */

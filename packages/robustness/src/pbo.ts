@@ -17,6 +17,10 @@
  * lexicographic order.
  */
 
+import { binomial, combinations } from './combinations.js';
+
+export { binomial, combinations };
+
 /** Performance of one candidate on a series of monthly returns (in time order). */
 export type PerformanceMeasure = (returns: Float64Array) => number;
 
@@ -104,19 +108,6 @@ export function sharpeOf(r: Float64Array): number {
   for (let i = 0; i < n; i++) v += (r[i] - m) ** 2;
   const sd = Math.sqrt(v / (n - 1));
   return sd > 0 ? m / sd : 0;
-}
-
-/** All k-subsets of {0..n-1} in lexicographic order. */
-export function* combinations(n: number, k: number): Generator<Int32Array> {
-  const c = Int32Array.from({ length: k }, (_, i) => i);
-  while (true) {
-    yield c;
-    let i = k - 1;
-    while (i >= 0 && c[i] === n - k + i) i--;
-    if (i < 0) return;
-    c[i]++;
-    for (let j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
-  }
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -207,13 +198,6 @@ export type SplitRecorder = (
   oosPerf: readonly Float64Array[],
   oosGrowth: Float64Array,
 ) => void;
-
-/** C(n, k), exactly for the block counts of a CSCV (n <= 50). */
-export function binomial(n: number, k: number): number {
-  let c = 1;
-  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
-  return Math.round(c);
-}
 
 /** A scorer that applies one measure to each half's returns (blocks kept in time order). */
 function seriesScorer(returns: readonly Float64Array[], measure: PerformanceMeasure): SplitScorer {
