@@ -15,6 +15,7 @@ import {
   type ForestEngineName,
   forestDecisionCost,
   forestEngine,
+  forestParams,
   bestSleeve,
   forestSleeveProba,
   logisticPredictBatch,
@@ -242,16 +243,13 @@ export const mlRfFamily = (options: ForestFamilyOptions = {}) => {
             step,
             config.lookback,
             (next) => bestSleeve(next, 'last'),
-            {
-              ...forest,
-              seed,
-            },
+            forestParams(forest, seed),
           );
           return p ? sleeveProbabilityDecision(p) : holdN(k);
         });
       }
       return steps.map((step) => {
-        const r = forestClass1(engine, panel, step, config.lookback, binLabel, { ...forest, seed });
+        const r = forestClass1(engine, panel, step, config.lookback, binLabel, forestParams(forest, seed));
         return r ? binDecision(r.p1) : HOLD;
       });
     },

@@ -13,6 +13,7 @@ import {
   forestClass1,
   forestDecisionCost,
   forestEngine,
+  forestParams,
   forestSleeveProba,
   panelFromContext,
 } from '@step4/models';
@@ -60,7 +61,7 @@ export function regimeRfDecisions(
   seed: number,
 ): Decision[] {
   const engine = forestEngine(engineName);
-  const params = { ...REGIME_RF_FOREST, seed };
+  const params = forestParams(REGIME_RF_FOREST, seed);
   const n = panel.returns.length;
   if (n > 2) {
     // "Which sleeve is favoured next month", N classes; an exact tie labels the first tied sleeve.

@@ -414,7 +414,8 @@ export function applyPositionMechanics(
     wPrev = w;
     gPrev = gross;
   }
-  return Object.keys(extra).length > 0 ? { ...path, extra } : path;
+  // Added in place, not spread into a new object: V8 gives `{ ...path, extra }` a new hidden class per path.
+  return Object.keys(extra).length > 0 ? Object.assign(path, { extra }) : path;
 }
 
 /**
