@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { Semaphore } from './semaphore.js';
 import { type ParquetColumns, type WrittenTable, readParquetTable } from './tables.js';
 import type { TearSheetFiles } from './tearsheet/data.js';
 
@@ -13,77 +12,78 @@ interface Entry {
   readonly table?: WrittenTable;
 }
 
-/** Writes at a time: enough to keep the disk busy while the main thread makes the next file. */
-const WRITE_CONCURRENCY = 6;
-
 /**
  * The files of an output folder being filled: each is written as soon as it
- * is made, up to `limit` writes at a time (a file still being made, a chart,
- * waits without holding a place), then the folder's `step` is taken (one
- * checkpoint per file). Every file is also kept in memory, so the tear
- * sheets read what was written without reading the disk (`TearSheetFiles`).
- * The first failed write or step stops the next `put`; `settle` waits for
- * every write under way, so that nothing is written after the caller gives up.
+ * is made (a file still being made, a chart, when it is ready), then the
+ * folder's `step` is taken (one checkpoint per file). Every file is also kept
+ * in memory, so the tear sheets read what was written without reading the
+ * disk (`TearSheetFiles`). The first failed write or step stops the next
+ * `put`; `settle` waits for the files still being made, so that nothing is
+ * written after the caller gives up.
+ *
+ * The writes are synchronous: a run's files are small (a few hundred, 15 MB
+ * in all) and land in the page cache, so each takes microseconds, while an
+ * asynchronous write takes three trips through libuv's thread pool (open,
+ * write, close), which the chart's image work also uses. Measured on an
+ * embedded run-all: about 0.15 s less CPU time, the same files.
  */
 export class FolderWriter implements TearSheetFiles {
   readonly #files = new Map<string, Entry>();
-  readonly #dirs = new Map<string, Promise<unknown>>();
+  readonly #dirs = new Set<string>();
   readonly #running = new Set<Promise<void>>();
-  readonly #writes: Semaphore;
   #failure: { readonly error: unknown } | undefined;
 
-  constructor(
-    private readonly step: () => Promise<void>,
-    limit = WRITE_CONCURRENCY,
-  ) {
-    this.#writes = new Semaphore(limit);
-  }
+  constructor(private readonly step: () => Promise<void>) {}
 
   #throwIfFailed(): void {
     if (this.#failure) throw this.#failure.error;
   }
 
-  #mkdir(dir: string): Promise<unknown> {
-    let made = this.#dirs.get(dir);
-    if (!made) {
-      made = mkdir(dir, { recursive: true });
-      this.#dirs.set(dir, made);
-    }
-    return made;
-  }
-
-  /** Write `file` holding a place (taken by the caller for content that is ready), then take a step. */
-  async #write(file: string, content: Content, placed: boolean): Promise<void> {
-    let bytes: string | Uint8Array;
-    if (placed) bytes = content as string | Uint8Array;
-    else {
-      bytes = await content;
-      await this.#writes.acquire();
-    }
+  /** Write `file` now (its folder made first, once); a failure stops the next `put`. */
+  #writeNow(file: string, bytes: string | Uint8Array): void {
     try {
-      await this.#mkdir(dirname(file));
-      await writeFile(file, bytes);
-    } finally {
-      this.#writes.release();
+      const dir = dirname(file);
+      if (!this.#dirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.#dirs.add(dir);
+      }
+      writeFileSync(file, bytes);
+    } catch (error) {
+      this.#failure ??= { error };
+      throw error;
     }
-    await this.step();
   }
 
-  /** Write `file` (waits while `limit` writes are under way); throws the error of a write that failed. */
+  /** Take the step after a file; a failure stops the next `put`. */
+  async #step(): Promise<void> {
+    try {
+      await this.step();
+    } catch (error) {
+      this.#failure ??= { error };
+      throw error;
+    }
+  }
+
+  /**
+   * Write `file`: at once when its content is ready (then take a step; throws
+   * if either fails), else once it is made (its error is `finish`'s).
+   */
   async put(file: string, content: Content, table?: WrittenTable): Promise<void> {
     this.#throwIfFailed();
-    const ready = !(content instanceof Promise);
-    // A rendering that fails is reported by its write; until then it must not count as unhandled.
-    if (!ready) content.catch(() => {});
     this.#files.set(file, { content, table });
-    if (ready) {
-      await this.#writes.acquire();
-      if (this.#failure) {
-        this.#writes.release();
-        throw this.#failure.error;
-      }
+    if (!(content instanceof Promise)) {
+      this.#writeNow(file, content);
+      await this.#step();
+      return;
     }
-    const task: Promise<void> = this.#write(file, content, ready)
+    // A rendering that fails is reported by finish; until then it must not count as unhandled.
+    const task: Promise<void> = content
+      .then(async (bytes) => {
+        // Nothing is written once the folder has failed (the caller is giving up).
+        if (this.#failure) return;
+        this.#writeNow(file, bytes);
+        await this.#step();
+      })
       .catch((error) => {
         this.#failure ??= { error };
       })
@@ -98,13 +98,13 @@ export class FolderWriter implements TearSheetFiles {
       if (file.startsWith(prefix)) await this.put(join(to, relative(from, file)), entry.content, entry.table);
   }
 
-  /** Wait for every write under way; throws the first error. */
+  /** Wait for the files still being made and their writes; throws the first error. */
   async finish(): Promise<void> {
     await this.settle();
     this.#throwIfFailed();
   }
 
-  /** Wait for every write under way, failed or not. */
+  /** Wait for the files still being made and their writes, failed or not. */
   async settle(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }

@@ -104,7 +104,7 @@ describe('FolderWriter', () => {
     let steps = 0;
     const out = new FolderWriter(async () => {
       steps++;
-    }, 3);
+    });
     const table = pathTable(randomPath(2, 10, random(1)), ['a', 'b'], 'p.parquet');
     await out.put(join(dir, 'a', 'x.json'), '{"x": "é"}\n');
     await out.put(join(dir, 'a', 'deep', 'p.parquet'), table.bytes, table);
@@ -138,7 +138,7 @@ describe('FolderWriter', () => {
     let steps = 0;
     const out = new FolderWriter(async () => {
       if (++steps === 3) throw new Error('aborted');
-    }, 2);
+    });
     const put = async () => {
       for (let i = 0; i < 50; i++) await out.put(join(dir, `${i}.txt`), 'x'.repeat(1000));
     };

@@ -135,7 +135,9 @@ function objectiveScorer(
   const halfBlocks = S / 2;
   const half = halfBlocks * blockLen;
   // One metrics object, refilled for every half (the halves' median pnl and hit rate are not scored).
-  const test: PerfMetrics = { ...perf([], K), n_months: half };
+  // Copied with Object.assign, not spread: V8 gives a spread copy's fields the generic representation,
+  // and every number then written to them (five per candidate and half) was a new heap object.
+  const test: PerfMetrics = Object.assign({}, perf([], K), { n_months: half });
   const m: CandidateMetrics = {
     full: test,
     train: test,
