@@ -20,10 +20,10 @@ export class SeededRandom {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.#s0 = next();
-    this.#s1 = next();
-    this.#s2 = next();
-    this.#s3 = next();
+    this.#s0 = next() | 0;
+    this.#s1 = next() | 0;
+    this.#s2 = next() | 0;
+    this.#s3 = next() | 0;
   }
 
   /** An independent generator at the same point of the same sequence (to replay draws made once). */
@@ -36,16 +36,21 @@ export class SeededRandom {
     return c;
   }
 
-  /** Next raw 32-bit unsigned integer. */
+  /**
+   * Next raw 32-bit unsigned integer. The state words are kept as signed
+   * 32-bit integers (the same bits): V8 holds those unboxed (small integers on
+   * 64-bit Node), while unsigned ones above 2^31 would be a new heap number
+   * at every step of code not yet optimised.
+   */
   nextUint32(): number {
     const s1 = this.#s1;
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    this.#s2 = (this.#s2 ^ this.#s0) >>> 0;
-    this.#s3 = (this.#s3 ^ this.#s1) >>> 0;
-    this.#s1 = (this.#s1 ^ this.#s2) >>> 0;
-    this.#s0 = (this.#s0 ^ this.#s3) >>> 0;
-    this.#s2 = (this.#s2 ^ t) >>> 0;
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    this.#s2 ^= this.#s0;
+    this.#s3 ^= this.#s1;
+    this.#s1 ^= this.#s2;
+    this.#s0 ^= this.#s3;
+    this.#s2 ^= t;
     this.#s3 = rotl(this.#s3, 11);
     return result;
   }
@@ -67,8 +72,9 @@ export class SeededRandom {
   }
 }
 
+/** x rotated left by k bits, as a signed 32-bit integer. */
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /**

@@ -1,5 +1,4 @@
 import { type BootstrapTail, percentile, SeededRandom, streamSeed } from '@step4/core';
-import { DrawStream } from './draw-stream.js';
 
 export interface BlockBootstrapOptions {
   /** Number of resampled paths (default 1000; run-all uses 1200). */
@@ -90,6 +89,33 @@ export function blockBootstrapAvgMonthlyPnl(
 }
 
 /**
+ * The raw 32-bit draws of one seed, generated once and kept: bootstraps that
+ * start from the same seed (one candidate's windows) read the same sequence
+ * and only map it differently (`nextInt(n)` depends on n).
+ */
+class DrawStream {
+  readonly #rng: SeededRandom;
+  #draws = new Uint32Array(0);
+  #length = 0;
+
+  constructor(seed: number) {
+    this.#rng = new SeededRandom(seed);
+  }
+
+  /** The first `count` draws (or more). */
+  upTo(count: number): Uint32Array {
+    if (count > this.#length) {
+      const grown = new Uint32Array(Math.max(count, 2 * this.#length));
+      grown.set(this.#draws.subarray(0, this.#length));
+      for (let i = this.#length; i < grown.length; i++) grown[i] = this.#rng.nextUint32();
+      this.#draws = grown;
+      this.#length = grown.length;
+    }
+    return this.#draws;
+  }
+}
+
+/**
  * The circular block bootstrap of returns[0, n) into `out` (one sample per
  * slot), reading the uniform block starts from `stream` exactly as
  * `SeededRandom.nextInt(n)` does (rejection above the largest multiple of
@@ -118,15 +144,37 @@ function circularBootstrapInto(
   const perSample = full + (rest > 0 ? 1 : 0);
   const limit = 0x100000000 - (0x100000000 % n);
   const inv = 1 / n;
-  const draws = stream.below(limit, out.length * perSample);
+  // The last block's code runs for every window, also when there is no last block (L divides n):
+  // then its draw is read but not used, and its product is computed and dropped. A window with one
+  // then needs no code V8 has not seen yet (the first window often has none, and a branch never
+  // taken before V8 optimised the loop cost a deoptimisation when first taken).
+  const hasRest = rest > 0 ? 1 : 0;
+  const restMonths = rest > 0 ? rest : 1;
+  // One draw more than the samples use (the last block's read when there is none).
+  let draws = stream.upTo(out.length * perSample + 16);
   let pos = 0;
   for (let s = 0; s < out.length; s++) {
+    // Rejections are rare (probability n / 2^32 per draw); each one asks for more draws first.
+    if (pos + perSample + 1 > draws.length) draws = stream.upTo(pos + perSample + 16);
     let g = 1;
-    for (let b = 0; b < full; b++) g *= blockProduct[modulo(draws[pos++], n, inv)];
-    if (rest > 0) {
-      const start = modulo(draws[pos++], n, inv);
-      for (let j = 0; j < rest; j++) g *= 1 + returns[(start + j) % n];
+    for (let b = 0; b < full; b++) {
+      let x = draws[pos++];
+      while (x >= limit) {
+        draws = stream.upTo(pos + perSample + 1);
+        x = draws[pos++];
+      }
+      g *= blockProduct[modulo(x, n, inv)];
     }
+    let x = draws[pos];
+    pos += hasRest;
+    while (x >= limit && hasRest === 1) {
+      draws = stream.upTo(pos + 2);
+      x = draws[pos++];
+    }
+    const start = modulo(x, n, inv);
+    let gRest = g;
+    for (let j = 0; j < restMonths; j++) gRest *= 1 + returns[(start + j) % n];
+    if (hasRest === 1) g = gRest;
     out[s] = (startCapital * (g - 1)) / n;
   }
 }
@@ -138,9 +186,7 @@ function circularBootstrapInto(
  */
 function modulo(x: number, n: number, inv: number): number {
   const r = x - Math.floor(x * inv) * n;
-  // Both corrections always computed (by 0 when not needed, exact): a branch never taken before
-  // V8 optimised this would cost a deoptimisation when first taken.
-  return (r - (r >= n ? n : 0) + (r < 0 ? n : 0)) | 0;
+  return (r >= n ? r - n : r < 0 ? r + n : r) | 0;
 }
 
 /**
