@@ -13,7 +13,9 @@ import {
   firstLineOf,
   isInputError,
 } from '@step4/core';
-import { type FamilyReference, exportedDefault, familiesOf, loadFamilies } from '@step4/engine';
+// The families' loader only, not the engine's run (and the statistics it loads): `step4 families`
+// and `candidates` load no more than they list.
+import { type FamilyReference, exportedDefault, familiesOf, loadFamilies } from '@step4/engine/families';
 import { BUILTIN_FAMILIES, builtinGrid } from './builtin-list.js';
 import type { Step4Config } from './config-schema.js';
 
