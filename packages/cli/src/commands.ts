@@ -76,7 +76,7 @@ async function simulate(
 ): Promise<RunResult> {
   const sleeves = sleeveSources(o, loaded);
   const { familyReferences, gridFromConfig, registryFromConfig } = await configModule();
-  const [{ runStep4 }, { quickPluginCheck }, { startChartThread, startRunCharts }, registry] =
+  const [{ runStep4 }, { quickPluginCheck }, { startChartThread, startRunCharts, stopChartThreadWhenIdle }, registry] =
     await Promise.all([
       import('@step4/engine'),
       import('./check.js'),
@@ -106,6 +106,8 @@ async function simulate(
           onSelected: (selection) => {
             startChartThread();
             startRunCharts(selection);
+            // The write uses these charts and asks for no other: the thread ends when they are done.
+            stopChartThreadWhenIdle();
           },
         }
       : {}),

@@ -33,6 +33,9 @@ class ChartThread {
   #nextId = 0;
   #nextBatch = 0;
   #failure: Error | undefined;
+  /** Stop once no chart is awaited (`stopChartThreadWhenIdle`); stopped: charts render in the asking thread. */
+  #stopWhenIdle = false;
+  #stopped = false;
 
   constructor() {
     this.#worker = new Worker(new URL('./chart-worker.js', import.meta.url));
@@ -56,18 +59,41 @@ class ChartThread {
       }
     };
     this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`the chart thread stopped (exit code ${code})`)));
+    this.#worker.on('exit', (code) => {
+      if (!this.#stopped) fail(new Error(`the chart thread stopped (exit code ${code})`));
+    });
   }
 
   #settled(id: number): void {
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size > 0) return;
+    this.#worker.unref();
+    if (this.#stopWhenIdle) this.#stop();
+  }
+
+  /** Stop now if no chart is awaited, else once the last one is answered. */
+  stopWhenIdle(): void {
+    this.#stopWhenIdle = true;
+    if (this.#pending.size === 0) this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (shared === this) shared = undefined;
+    // The thread frees its heap and sharp's as it ends, beside the asking thread's remaining work.
+    void this.#worker.terminate();
   }
 
   charts(): ChartBatch {
     const batch = this.#nextBatch++;
+    let here: ((input: ChartInput) => Promise<Uint8Array>) | undefined;
     return {
       render: (input) => {
+        if (this.#stopped) {
+          here ??= portfolioChartRenderer();
+          return here(input);
+        }
         if (this.#failure) return Promise.reject(this.#failure);
         const id = this.#nextId++;
         return new Promise<Uint8Array>((resolve, reject) => {
@@ -77,7 +103,8 @@ class ChartThread {
         });
       },
       end: () => {
-        if (!this.#failure) this.#worker.postMessage({ kind: 'end', batch } satisfies ChartRequest);
+        if (!this.#failure && !this.#stopped)
+          this.#worker.postMessage({ kind: 'end', batch } satisfies ChartRequest);
       },
     };
   }
@@ -98,6 +125,17 @@ let shared: ChartThread | undefined;
  */
 export function startChartThread(): void {
   shared ??= new ChartThread();
+}
+
+/**
+ * Stop the chart thread once the charts it was asked for are answered (at
+ * once if none is awaited): e.g. after `startRunCharts` when the process
+ * will ask for no other chart. It then ends, and frees its memory, beside the
+ * rest of the write instead of at the process's exit. Charts asked later are
+ * rendered in the asking thread.
+ */
+export function stopChartThreadWhenIdle(): void {
+  shared?.stopWhenIdle();
 }
 
 /** Stop the chart thread; the next charts are rendered in the writing thread until it is started again. */

@@ -1,4 +1,4 @@
-export { startChartThread, stopChartThread } from './chart-thread.js';
+export { startChartThread, stopChartThread, stopChartThreadWhenIdle } from './chart-thread.js';
 export * from './documents.js';
 export * from './out-dir.js';
 export * from './outputs.js';

@@ -5,8 +5,8 @@
  * only the build has.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { chartBatch } from '../dist/chart-thread.js';
-import { startChartThread, startRunCharts, stopChartThread } from '../dist/index.js';
+import { chartBatch, chartThread } from '../dist/chart-thread.js';
+import { startChartThread, startRunCharts, stopChartThread, stopChartThreadWhenIdle } from '../dist/index.js';
 import { portfolioChartRenderer } from '../dist/portfolio-chart.js';
 import { input } from './chart-input.js';
 
@@ -47,6 +47,30 @@ describe('the chart thread', () => {
     const png = await batch.render(two);
     expect(Buffer.from(png).equals(Buffer.from(await portfolioChartRenderer()(two)))).toBe(true);
     batch.end();
+  });
+
+  it('stops when idle: answers the charts asked before, then renders in this thread', async () => {
+    startChartThread();
+    const batch = chartBatch();
+    const asked = [two, four].map(batch.render);
+    stopChartThreadWhenIdle();
+    // Still running while charts are awaited.
+    expect(chartThread()).toBeDefined();
+    const there = await Promise.all(asked);
+    const here = await Promise.all([two, four].map(portfolioChartRenderer()));
+    for (const [i, png] of there.entries())
+      expect(Buffer.from(png).equals(Buffer.from(here[i])), `chart ${i}`).toBe(true);
+    // Stopped once idle: a later chart of the same batch, or of a new one, is rendered here.
+    expect(chartThread()).toBeUndefined();
+    const later = await batch.render(twoOther);
+    expect(Buffer.from(later).equals(Buffer.from(await portfolioChartRenderer()(twoOther)))).toBe(true);
+    batch.end();
+    const fresh = chartBatch();
+    expect(Buffer.from(await fresh.render(two)).equals(Buffer.from(here[0]))).toBe(true);
+    // With nothing awaited, it stops at once.
+    startChartThread();
+    stopChartThreadWhenIdle();
+    expect(chartThread()).toBeUndefined();
   });
 
   it('once stopped, charts are rendered in this thread again', async () => {
