@@ -5,10 +5,12 @@ import {
   type RunAllResult,
   describeSleeveCounts,
   supportedSleeves,
+  wholeNumber,
 } from '@step4/core';
 import type { OverfittingAnalysis } from '@step4/robustness';
 
-const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+// toLocaleString's format (`$-678`), without the ICU locale data it loads (core's wholeNumber).
+const money = (x: number) => `$${wholeNumber(x)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const fixed = (x: number, d = 2) => x.toFixed(d);
 

@@ -16,3 +16,4 @@ export * from './closest.js';
 export * from './grid.js';
 export * from './simplex.js';
 export * from './manifest.js';
+export * from './format.js';
