@@ -76,13 +76,17 @@ async function simulate(
 ): Promise<RunResult> {
   const sleeves = sleeveSources(o, loaded);
   const { familyReferences, gridFromConfig, registryFromConfig } = await configModule();
-  const [{ runStep4 }, { quickPluginCheck }, { startChartThread, startRunCharts, stopChartThreadWhenIdle }, registry] =
-    await Promise.all([
-      import('@step4/engine'),
-      import('./check.js'),
-      import('@step4/report'),
-      registryFromConfig(loaded),
-    ]);
+  const [
+    { runStep4 },
+    { quickPluginCheck },
+    { startChartThread, startRunCharts, stopChartThreadWhenIdle },
+    registry,
+  ] = await Promise.all([
+    import('@step4/engine'),
+    import('./check.js'),
+    import('@step4/report'),
+    registryFromConfig(loaded),
+  ]);
   // Before the grid is built, so no plugin code runs between building and simulating it.
   const pluginChecks = await quickPluginCheck(registry, loaded, o.pluginCheck !== false, o.seed);
   const progress = progressReporter(label, o.quiet === true || o.json === true);

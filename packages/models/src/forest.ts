@@ -416,7 +416,10 @@ function bootstraps(seed: number, n: number, nTrees: number): Bootstraps {
 /** The forest written for this job (default engine). */
 export const typedForest: ForestEngine = {
   name: 'typed',
-  fitPredictProba(X, n, f, y, nClasses, xNew, params) {
+  fitPredictProba(X, n, f, y, nClasses, xNew, given) {
+    // Read once into one shape: the trees read the parameters at every node, and a caller's own
+    // object (e.g. a spread copy, a new hidden class each) would make those reads polymorphic.
+    const params = forestParams(given, given.seed);
     const m = xNew.length / f;
     const k = nClasses;
     const wk: Work = {

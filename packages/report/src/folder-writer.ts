@@ -49,8 +49,7 @@ export class FolderWriter implements TearSheetFiles {
       }
       writeFileSync(file, bytes);
     } catch (error) {
-      this.#failure ??= { error };
-      throw error;
+      this.#fail(error);
     }
   }
 
@@ -59,9 +58,14 @@ export class FolderWriter implements TearSheetFiles {
     try {
       await this.step();
     } catch (error) {
-      this.#failure ??= { error };
-      throw error;
+      this.#fail(error);
     }
+  }
+
+  /** Record the folder's first failure (it stops the next `put`) and throw it on. */
+  #fail(error: unknown): never {
+    this.#failure ??= { error };
+    throw error;
   }
 
   /**
