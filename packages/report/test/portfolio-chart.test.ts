@@ -4,6 +4,7 @@ import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import {
   type ChartInput,
+  PNG_COMPRESSION_LEVEL,
   type Raster,
   chartHeaderSvg,
   chartSpec,
@@ -269,7 +270,7 @@ async function referenceChart(x: ChartInput): Promise<Buffer> {
       { input: headerPng, top: 0, left: 0 },
       { input: panelsPng, top, left: 0 },
     ])
-    .png({ compressionLevel: 9 })
+    .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
     .toBuffer();
 }
 
@@ -302,7 +303,7 @@ async function referenceCompose(header: Raster, top: number, panels: Raster, wid
       { input: await png(header), top: 0, left: 0 },
       { input: await png(panels), top, left: 0 },
     ])
-    .png({ compressionLevel: 9 })
+    .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
     .toBuffer();
 }
 
