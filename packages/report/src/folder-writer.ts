@@ -62,9 +62,14 @@ export class FolderWriter implements TearSheetFiles {
     }
   }
 
-  /** Record the folder's first failure (it stops the next `put`) and throw it on. */
-  #fail(error: unknown): never {
+  /** Record the folder's first failure: it stops the next `put`. */
+  #record(error: unknown): void {
     this.#failure ??= { error };
+  }
+
+  /** Record a failure and throw it on. */
+  #fail(error: unknown): never {
+    this.#record(error);
     throw error;
   }
 
@@ -88,9 +93,7 @@ export class FolderWriter implements TearSheetFiles {
         this.#writeNow(file, bytes);
         await this.#step();
       })
-      .catch((error) => {
-        this.#failure ??= { error };
-      })
+      .catch((error) => this.#record(error))
       .finally(() => this.#running.delete(task));
     this.#running.add(task);
   }

@@ -682,6 +682,10 @@ const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, 
  */
 export const PNG_COMPRESSION_LEVEL = 6;
 
+/** A chart's pixels encoded as PNG, the one way every chart is encoded. */
+const encodePng = async (image: import('sharp').Sharp): Promise<Uint8Array> =>
+  plain(await image.png({ compressionLevel: PNG_COMPRESSION_LEVEL }).toBuffer());
+
 /** Whether this machine stores the low byte of a 32-bit word first (alpha, an RGBA pixel's last byte, is then its high byte). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -729,9 +733,7 @@ export async function composeChart(
       { input: header.data, raw: header, top: 0, left: 0 },
       { input: panels.data, raw: panels, top, left: 0 },
     ]);
-    return plain(
-      await imageWork.run(() => image.png({ compressionLevel: PNG_COMPRESSION_LEVEL }).toBuffer()),
-    );
+    return imageWork.run(() => encodePng(image));
   }
   return imageWork.run(async () => {
     // The smallest free buffer of an earlier chart that holds these rows is reused (charts of a run
@@ -745,10 +747,7 @@ export async function composeChart(
     rows.set(header.data, 0);
     rows.set(panels.data, header.data.length);
     try {
-      const png = await sharp(rows, { raw: { width, height, channels: 4 } })
-        .png({ compressionLevel: PNG_COMPRESSION_LEVEL })
-        .toBuffer();
-      return plain(png);
+      return await encodePng(sharp(rows, { raw: { width, height, channels: 4 } }));
     } finally {
       buffers.push(buffer);
     }
