@@ -1,0 +1,11 @@
+import { Worker } from 'node:worker_threads';
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const f0 = process.resourceUsage().minorPageFault;
+const c0 = cpu(), t0 = performance.now();
+const mode = process.argv[2];
+const code = mode === 'chart' ? `import('${new URL('./dist/chart-worker.js', import.meta.url).href}').then(() => require('worker_threads').parentPort.postMessage('x'))` : `require('worker_threads').parentPort.postMessage('x')`;
+const w = new Worker(code, { eval: true });
+await new Promise((r) => w.once('message', r));
+const c1 = cpu(), t1 = performance.now();
+await w.terminate();
+console.log(mode, 'worker start cpu', (c1 - c0).toFixed(0), 'wall', (t1 - t0).toFixed(0), 'faults', process.resourceUsage().minorPageFault - f0);
