@@ -18,8 +18,8 @@ const { values } = parseArgs({
     sleeves: { type: 'string', default: 'spyqqq,btceth' },
   },
 });
-// As the step4 command does before loading anything (packages/cli/src/v8-tuning.ts).
-(await import('../packages/cli/dist/v8-tuning.js')).tuneV8ForShortRuns();
+// As the step4 command does before loading anything (packages/core/src/v8-tuning.ts).
+(await import('../packages/core/dist/v8-tuning.js')).tuneV8ForShortRuns();
 const t0 = performance.now();
 const [{ runStep4 }, { BUILTIN_FAMILIES }, cli, report] = await Promise.all([
   import('../packages/engine/dist/index.js'),

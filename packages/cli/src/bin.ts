@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { tuneV8ForShortRuns } from './v8-tuning.js';
+import { tuneV8ForShortRuns } from '@step4/core/v8-tuning';
 
-// Before the commands' modules load (./v8-tuning.ts says why).
+// Before the commands' modules load (@step4/core's v8-tuning.ts says why).
 tuneV8ForShortRuns();
 const { main } = await import('./main.js');
 process.exitCode = await main(process.argv);

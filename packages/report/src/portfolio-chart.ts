@@ -1,30 +1,12 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
+import { loadVega } from './chart-libraries.js';
 import { money } from './money.js';
 import { Semaphore } from './semaphore.js';
 
-// sharp, vega and vega-lite load on first render (or `loadChartLibraries`), not with the package.
+// sharp, vega and vega-lite (./chart-libraries.ts) load on first render (or `loadChartLibraries`), not with the package.
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 const loadSharp = () => (sharpModule ??= import('sharp').then((m) => m.default));
-type Vega = [typeof import('vega'), Pick<typeof import('vega-lite'), 'compile'>];
-let vegaModules: Promise<Vega> | undefined;
-/**
- * vega and vega-lite from the build's one-file bundle of them
- * (scripts/bundle-chart-libraries.mjs: about 270 modules loaded one by one cost
- * about 0.2 s more per thread), or from the packages when there is none (the
- * sources run by the tests).
- */
-const CHART_LIBRARIES_BUNDLE = new URL('./chart-libraries.js', import.meta.url);
-const loadVega = () =>
-  (vegaModules ??= existsSync(fileURLToPath(CHART_LIBRARIES_BUNDLE))
-    ? import(CHART_LIBRARIES_BUNDLE.href).then((m: { vega: Vega[0]; compile: Vega[1]['compile'] }) => [
-        m.vega,
-        { compile: m.compile },
-      ])
-    : Promise.all([import('vega'), import('vega-lite')]));
-
 /** Load the libraries that render charts (vega, vega-lite, sharp) now rather than at the first chart. */
 export async function loadChartLibraries(): Promise<void> {
   await Promise.all([loadVega(), loadSharp()]);

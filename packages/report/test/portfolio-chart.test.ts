@@ -376,24 +376,3 @@ describe('portfolio chart fast path', () => {
     expect(Buffer.from(fast[0]).equals(Buffer.from(fast[3]))).toBe(true);
   });
 });
-
-describe("the build's bundle of vega and vega-lite (dist/chart-libraries.js)", () => {
-  // Built by `pnpm build` (scripts/bundle-chart-libraries.mjs), which the tests run after.
-  const bundle = new URL('../dist/chart-libraries.js', import.meta.url).href;
-
-  it('is the installed packages: same version, and the same SVG for the panels of two and four sleeves', async () => {
-    const bundled = (await import(bundle)) as { vega: typeof vega; compile: typeof compile };
-    expect(bundled.vega.version).toBe(vega.version);
-    const svgOf = async (v: typeof vega, c: typeof compile, x: ChartInput) => {
-      const view = new v.View(v.parse(c(chartSpec(x)).spec), { renderer: 'none', logLevel: v.Warn });
-      const svg = await view.toSVG();
-      view.finalize();
-      return svg;
-    };
-    for (const x of [two, four]) {
-      const fromPackages = await svgOf(vega, compile, x);
-      expect(fromPackages.length).toBeGreaterThan(10_000);
-      expect(await svgOf(bundled.vega, bundled.compile, x)).toBe(fromPackages);
-    }
-  });
-});
