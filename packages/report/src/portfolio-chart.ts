@@ -671,8 +671,20 @@ const encodePng = async (image: import('sharp').Sharp): Promise<Uint8Array> =>
 /** Whether this machine stores the low byte of a 32-bit word first (alpha, an RGBA pixel's last byte, is then its high byte). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Every pixel has alpha 255 (RGBA). */
+/** `opaque` of rasters already checked: a run's charts share their panels (millions of pixels each). */
+const checkedOpaque = new WeakMap<Raster, boolean>();
+
+/** Every pixel has alpha 255 (RGBA); a raster is checked once (rasters are never written to). */
 function opaque(r: Raster): boolean {
+  let known = checkedOpaque.get(r);
+  if (known === undefined) {
+    known = allAlpha255(r);
+    checkedOpaque.set(r, known);
+  }
+  return known;
+}
+
+function allAlpha255(r: Raster): boolean {
   if (r.channels !== 4) return false;
   const d = r.data;
   if (LITTLE_ENDIAN && d.byteOffset % 4 === 0) {
