@@ -697,13 +697,18 @@ function allAlpha255(r: Raster): boolean {
   return true;
 }
 
-/** The three data panels rendered: Vega renders SVG without a browser, sharp (librsvg) rasterises it. */
-async function renderPanels(spec: TopLevelSpec): Promise<Raster> {
+/** The three data panels as SVG, rendered by Vega without a browser (also what the build's code cache is made from). */
+export async function panelsSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, { compile }] = await loadVega();
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
   const svg = await view.toSVG();
   view.finalize();
-  return rasterize(svg, { density: 72 });
+  return svg;
+}
+
+/** The three data panels rendered: Vega's SVG, rasterised by sharp (librsvg). */
+async function renderPanels(spec: TopLevelSpec): Promise<Raster> {
+  return rasterize(await panelsSvg(spec), { density: 72 });
 }
 
 /**

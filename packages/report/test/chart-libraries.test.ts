@@ -9,6 +9,7 @@ import { input } from './chart-input.js';
 // (dist/chart-libraries.cache), made by `pnpm build` (scripts/bundle-chart-libraries.mjs), which
 // the tests run after. Loaded in child processes: the code cache depends on the process's V8 flags.
 const loader = new URL('../dist/chart-libraries.js', import.meta.url).href;
+const chart = new URL('../dist/portfolio-chart.js', import.meta.url).href;
 // @step4/core's module, as this package's dependency resolves (the `step4` command applies it first thing).
 const v8Tuning = new URL('../node_modules/@step4/core/dist/v8-tuning.js', import.meta.url).href;
 
@@ -23,30 +24,25 @@ async function svgOf(v: typeof vega, c: typeof compile, spec: unknown): Promise<
   return svg;
 }
 
-/** In a fresh `node`, with or without the `step4` command's V8 settings: where the libraries came from, and the SVG of `spec`. */
+/** In a fresh `node`, with or without the `step4` command's V8 settings: where the libraries came from, and the panels' SVG of `spec`. */
 function renderInChild(
   spec: unknown,
   step4Settings: boolean,
 ): { source: string; svg: string; version: string } {
   const script = `
     ${step4Settings ? `(await import(${JSON.stringify(v8Tuning)})).tuneV8ForShortRuns();` : ''}
+    const { readFileSync } = await import('node:fs');
     const { loadVega, chartLibrariesSource } = await import(${JSON.stringify(loader)});
-    const [vega, { compile }] = await loadVega();
-    const spec = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-    const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
-    const svg = await view.toSVG();
-    view.finalize();
+    const { panelsSvg } = await import(${JSON.stringify(chart)});
+    const svg = await panelsSvg(JSON.parse(readFileSync(0, 'utf8')));
+    const [vega] = await loadVega();
     process.stdout.write(JSON.stringify({ source: chartLibrariesSource(), svg, version: vega.version }));
   `;
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); ${script}`,
-    ],
-    { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    input: JSON.stringify(spec),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(out);
 }
 
