@@ -1,5 +1,16 @@
+import {
+  boolean,
+  enum as enumOf,
+  number,
+  string,
+  type ZodBoolean,
+  type ZodEnum,
+  type ZodNumber,
+  type ZodOptional,
+  type ZodString,
+  type ZodType,
+} from 'zod';
 import { InputError } from './errors.js';
-import { z } from 'zod';
 import {
   type ChoiceOptionDef,
   type Def,
@@ -14,7 +25,8 @@ import {
  * schema built from the definition, used for the command-line flags, the
  * config file's `options` and the sweep file alike. Its own entry point
  * because zod takes as long to load as Node itself: only what parses option
- * values loads it.
+ * values loads it. zod's builders are imported by name, so the build
+ * (scripts/inline-zod.mjs) can bundle just them into this module.
  */
 
 /** A value as a message shows it: numbers as JavaScript prints them, anything else as JSON. */
@@ -29,21 +41,21 @@ export function shown(v: unknown): string {
 
 /** The zod schema type of an option definition. */
 export type SchemaOf<D extends RunOptionDef> = D extends { kind: 'number' }
-  ? z.ZodNumber
+  ? ZodNumber
   : D extends { kind: 'boolean' }
-    ? z.ZodBoolean
+    ? ZodBoolean
     : D extends ChoiceOptionDef<string, unknown, infer C>
-      ? z.ZodEnum<{ [V in C[number]]: V }>
-      : z.ZodString;
+      ? ZodEnum<{ [V in C[number]]: V }>
+      : ZodString;
 
 /** A number within bounds, with the message of `describeBounds` (e.g. a sweep's cost parameters). */
-export function boundedNumberSchema(b: NumberBounds): z.ZodNumber {
+export function boundedNumberSchema(b: NumberBounds): ZodNumber {
   return numberSchema(b, (issue) => `${describeBounds(b)}, got ${shown(issue.input)}`);
 }
 
-function numberSchema(b: NumberBounds, error: (issue: { input?: unknown }) => string): z.ZodNumber {
+function numberSchema(b: NumberBounds, error: (issue: { input?: unknown }) => string): ZodNumber {
   // Every check carries the same message, so whichever fails first names the whole rule.
-  let s = z.number({ error });
+  let s = number({ error });
   if (b.integer || b.even) s = s.int({ error });
   s = b.minExclusive ? s.gt(b.min, { error }) : s.gte(b.min, { error });
   s = b.maxExclusive ? s.lt(b.max, { error }) : s.lte(b.max, { error });
@@ -51,21 +63,21 @@ function numberSchema(b: NumberBounds, error: (issue: { input?: unknown }) => st
   return s;
 }
 
-function buildSchema(def: RunOptionDef): z.ZodType {
+function buildSchema(def: RunOptionDef): ZodType {
   const error = (issue: { input?: unknown }) => `${def.expected}, got ${shown(issue.input)}`;
   switch (def.kind) {
     case 'number':
       return numberSchema(def.bounds, error);
     case 'choice':
-      return z.enum(def.choices, { error });
+      return enumOf(def.choices, { error });
     case 'string':
-      return z.string({ error }).min(1, { error });
+      return string({ error }).min(1, { error });
     case 'boolean':
-      return z.boolean({ error });
+      return boolean({ error });
   }
 }
 
-const schemas = new Map<RunOptionDef, z.ZodType>();
+const schemas = new Map<RunOptionDef, ZodType>();
 
 /** The option's schema (built once per definition). */
 export function schemaOf<D extends RunOptionDef>(def: D): SchemaOf<D> {
@@ -94,4 +106,4 @@ export const configRunOptionsShape = Object.fromEntries(
     def.key,
     schemaOf(def).optional().describe(def.description),
   ]),
-) as { [D in Def as D['key']]: z.ZodOptional<SchemaOf<D>> };
+) as { [D in Def as D['key']]: ZodOptional<SchemaOf<D>> };
