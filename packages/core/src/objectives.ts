@@ -40,6 +40,16 @@ export function activity(m: CandidateMetrics): number {
   return Math.min(1, m.avg_turnover_abs / 0.08);
 }
 
+/**
+ * Whether an objective's score reads the weights or the turnover (through
+ * `diversity`, `activity` and `weightVariation`): balanced and robust do,
+ * return and calmar read only the test period's returns. A scorer of many
+ * halves (the objective PBO) skips those sums for the others.
+ */
+export function objectiveReadsWeights(objective: ObjectiveName): boolean {
+  return objective === 'balanced' || objective === 'robust';
+}
+
 /** Objective scores (docs/model/objectives.md). */
 export function objectiveScore(objective: ObjectiveName, m: CandidateMetrics): number {
   const t = m.test;

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { activity, diversity, weightVariation } from '../src/objectives.js';
-import type { CandidateMetrics } from '../src/results.js';
+import {
+  activity,
+  diversity,
+  objectiveReadsWeights,
+  objectiveScore,
+  weightVariation,
+} from '../src/objectives.js';
+import { type CandidateMetrics, OBJECTIVES } from '../src/results.js';
 
 /** The metrics these measures read: average weights and weight stds per sleeve, turnover. */
 function metrics(avgWeights: number[], weightStds: number[], turnover = 0): CandidateMetrics {
@@ -42,5 +48,33 @@ describe('objective measures for N sleeves', () => {
   it('activity saturates at 8% average turnover', () => {
     expect(activity(metrics([0.5, 0.5], [0, 0], 0.04))).toBeCloseTo(0.5, 15);
     expect(activity(metrics([0.5, 0.5], [0, 0], 0.2))).toBe(1);
+  });
+});
+
+describe('objectiveReadsWeights', () => {
+  /** Full metrics: the test period's, and weights, their spread and turnover as given. */
+  function scored(avgWeights: number[], weightStds: number[], turnover: number): CandidateMetrics {
+    const test = { end_equity: 13_000, cagr: 0.11, max_drawdown: 0.17, calmar: 0.65, avg_monthly_pnl: 62 };
+    return {
+      ...metrics(avgWeights, weightStds, turnover),
+      full: test,
+      train: test,
+      test,
+      bootstrap_p10_avg_monthly_pnl: 12,
+    } as unknown as CandidateMetrics;
+  }
+
+  it('says which scores change with the weights or the turnover (the objective PBO skips them for the others)', () => {
+    const variants = [
+      scored([0.3, 0.7], [0.1, 0.1], 0.02),
+      scored([0.5, 0.5], [0.1, 0.1], 0.02),
+      scored([0.3, 0.7], [0.3, 0.05], 0.02),
+      scored([0.3, 0.7], [0.1, 0.1], 0.09),
+      scored([0.2, 0.3, 0.5], [0.1, 0.2, 0.3], 0.04),
+    ];
+    for (const objective of OBJECTIVES) {
+      const scores = new Set(variants.map((m) => objectiveScore(objective, m)));
+      expect(scores.size > 1, objective).toBe(objectiveReadsWeights(objective));
+    }
   });
 });

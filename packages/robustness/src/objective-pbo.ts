@@ -1,6 +1,7 @@
 import {
   type CandidateMetrics,
   type ObjectiveName,
+  objectiveReadsWeights,
   objectiveScore,
   type PerfMetrics,
   perf,
@@ -154,6 +155,8 @@ function objectiveScorer(
   };
   const objectives = opts.objectives;
   const R = objectives.length;
+  // The weights' and turnover's sums are kept only when an objective's score reads them.
+  const readsWeights = objectives.some(objectiveReadsWeights);
   const cagrExponent = 1 / Math.max(half / 12, 1 / 12);
   const levels = halfBlocks + 1;
 
@@ -210,6 +213,7 @@ function objectiveScorer(
       g[j] = gn;
       peak[j] = pk;
       worst[j] = wo;
+      if (!readsWeights) continue;
       t[j] = t[i * N + n] + turn[n][b];
       for (let s = 0; s < sleeves; s++) {
         ws[((i + 1) * sleeves + s) * N + n] = ws[(i * sleeves + s) * N + n] + wSum[n][s][b];
@@ -226,14 +230,16 @@ function objectiveScorer(
     const { g, worst, t, ws, wq } = w;
     const i = halfBlocks;
     for (let n = 0; n < N; n++) {
-      for (let s = 0; s < sleeves; s++) {
-        const mean = ws[(i * sleeves + s) * N + n] / half;
-        m.avg_weights[s] = mean;
-        m.weight_stds[s] = Math.sqrt(Math.max(0, wq[(i * sleeves + s) * N + n] / half - mean * mean));
+      if (readsWeights) {
+        for (let s = 0; s < sleeves; s++) {
+          const mean = ws[(i * sleeves + s) * N + n] / half;
+          m.avg_weights[s] = mean;
+          m.weight_stds[s] = Math.sqrt(Math.max(0, wq[(i * sleeves + s) * N + n] / half - mean * mean));
+        }
+        m.avg_weight_a = m.avg_weights[0];
+        m.weight_std_a = m.weight_stds[0];
+        m.avg_turnover_abs = t[i * N + n] / half;
       }
-      m.avg_weight_a = m.avg_weights[0];
-      m.weight_std_a = m.weight_stds[0];
-      m.avg_turnover_abs = t[i * N + n] / half;
       const gn = g[i * N + n];
       const mdd = -worst[i * N + n];
       const cagr = Math.max(gn, 1e-9) ** cagrExponent - 1;

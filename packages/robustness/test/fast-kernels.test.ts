@@ -265,7 +265,18 @@ describe('objective PBO: each half scored once, walking from both ends', () => {
       );
       objectives.forEach((o, i) => {
         expect(fast.get(o), `${o} seed ${seed}`).toEqual(plain[i]);
+        // Alone, an objective that reads no weights is scored without their sums: the same numbers.
+        const alone = objectivePbo(paths, { objectives: [o], blocks: S, startCapital: 10_000, from });
+        expect(alone.get(o), `${o} alone, seed ${seed}`).toEqual(plain[i]);
       });
+      const returnsOnly = objectivePbo(paths, {
+        objectives: ['calmar', 'return'],
+        blocks: S,
+        startCapital: 10_000,
+        from,
+      });
+      expect(returnsOnly.get('calmar')).toEqual(plain[2]);
+      expect(returnsOnly.get('return')).toEqual(plain[0]);
     }
   });
 });
