@@ -293,9 +293,15 @@ function summariseSplits(
   const C = logits.length;
   let losses = 0;
   for (let k = 0; k < C; k++) losses += sp.lost[k];
+  // Indexed loops and sums, not iterators and reduce: this runs once per ranking, mostly before V8
+  // optimises it, and the unoptimised iterators allocated a boxed number per split (same sums,
+  // same order).
   let overfit = 0;
   let atMedian = 0;
-  for (const l of logits) {
+  let logitSum = 0;
+  for (let k = 0; k < C; k++) {
+    const l = logits[k];
+    logitSum += l;
     // |λ| below 1e-12 is the median rank (w = 1/2) up to rounding.
     if (Math.abs(l) < 1e-12) atMedian++;
     else if (l < 0) overfit++;
@@ -306,11 +312,17 @@ function summariseSplits(
   const bins = 20;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
   const counts = new Array(bins).fill(0);
-  for (const l of logits)
-    counts[hi > lo ? Math.min(bins - 1, Math.floor(((l - lo) / (hi - lo)) * bins)) : 0]++;
+  for (let k = 0; k < C; k++)
+    counts[hi > lo ? Math.min(bins - 1, Math.floor(((logits[k] - lo) / (hi - lo)) * bins)) : 0]++;
   // Least squares OOS ~ IS over the splits.
-  const mx = isBest.reduce((s, v) => s + v, 0) / C;
-  const my = oosOfBest.reduce((s, v) => s + v, 0) / C;
+  let isSum = 0;
+  let oosSum = 0;
+  for (let k = 0; k < C; k++) {
+    isSum += isBest[k];
+    oosSum += oosOfBest[k];
+  }
+  const mx = isSum / C;
+  const my = oosSum / C;
   let sxx = 0;
   let sxy = 0;
   let syy = 0;
@@ -331,7 +343,7 @@ function summariseSplits(
     pbo: overfit / C,
     logitZeroShare: atMedian / C,
     logits: {
-      mean: logits.reduce((s, v) => s + v, 0) / C,
+      mean: logitSum / C,
       quantiles: {
         p05: quantile(sorted, 0.05),
         p25: quantile(sorted, 0.25),
