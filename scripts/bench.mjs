@@ -267,18 +267,10 @@ console.log('\nissue #14 targets (child processes, every output written, --jobs 
 // What Node itself takes to start and stop, before any of step4 runs: part of every figure below.
 // NODE_EXTRA_CA_CERTS (set on some machines for a proxy's certificate authority) makes Node 20 read
 // and parse that file at every start; its share is shown when it is set.
-const nodeStart = (env) => {
-  const ts = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    spawnSync(process.execPath, ['-e', '0'], { env });
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-};
-const bareStart = nodeStart(process.env);
+const nodeStart = (env) => time(() => spawnSync(process.execPath, ['-e', '0'], { env }), 5);
+const bareStart = await nodeStart(process.env);
 const caFile = process.env.NODE_EXTRA_CA_CERTS;
-const withoutCa = caFile ? nodeStart({ ...process.env, NODE_EXTRA_CA_CERTS: '' }) : bareStart;
+const withoutCa = caFile ? await nodeStart({ ...process.env, NODE_EXTRA_CA_CERTS: '' }) : bareStart;
 console.log(
   `node -e 0 (Node's own start, part of every figure below): ${(bareStart / 1000).toFixed(2)} s (median of 5)` +
     (caFile

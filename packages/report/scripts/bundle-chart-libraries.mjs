@@ -60,7 +60,8 @@ await build({
   logLevel: 'warning',
 });
 
-// A cache of an earlier bundle would be refused anyway; the new one is made from scratch.
+// The child loads the bundle with dist/chart-libraries.cache when there is one, and V8 checks a
+// cache against its script's length only: an earlier bundle's cache is removed first.
 rmSync(`${packageDir}/dist/chart-libraries.cache`, { force: true });
 execFileSync(process.execPath, [fileURLToPath(new URL('./chart-libraries-cache.mjs', import.meta.url))], {
   stdio: 'inherit',
