@@ -194,6 +194,18 @@ console.log('(scikit-learn re-seeded reaches correlation 0.955-0.967, mean abs d
 // ---- The targets of issue #14, measured as a user meets them: `step4` in a child process.
 const tmp = mkdtempSync(join(tmpdir(), 'step4-bench-'));
 const bin = new URL('packages/cli/dist/bin.js', root).pathname;
+/**
+ * The Node flags of a bin's shebang (`#!/usr/bin/env -S node --flag ...`): `step4` runs with them
+ * whether the kernel reads the line (an npm global install links the file) or a command shim does
+ * (npm's and pnpm's read it), so each run below is this Node with them, as the command runs.
+ */
+function shebangNodeFlags(path) {
+  const first = readFileSync(path, 'utf8').split('\n', 1)[0];
+  const m = /^#!\s*(?:\/usr\/bin\/env(?:\s+-S)?\s+)?\S*node((?:[ \t]+\S+)*)[ \t]*$/.exec(first);
+  if (!m) throw new Error(`${path}: the first line is not a node shebang: ${first}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+}
+const binNodeFlags = shebangNodeFlags(bin);
 // Preloaded into measured runs: the process's peak resident memory (worker threads included,
 // they share the process) on stderr at exit, in kilobytes.
 const maxRssModule = join(tmp, 'max-rss.mjs');
@@ -214,7 +226,7 @@ function step4(args, { rss = false, timeout = TIMEOUT_MS } = {}) {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    [...(rss ? ['--import', pathToFileURL(maxRssModule).href] : []), bin, ...args, ...out],
+    [...binNodeFlags, ...(rss ? ['--import', pathToFileURL(maxRssModule).href] : []), bin, ...args, ...out],
     { encoding: 'utf8', timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
   );
   const ms = performance.now() - t0;
@@ -264,6 +276,9 @@ function row(name, value, unit, target, { atLeast = false, shown, note = '' } = 
 const runNote = (r) => `median of ${r.n}`;
 
 console.log('\nissue #14 targets (child processes, every output written, --jobs default)');
+console.log(
+  `step4 runs as its bin's shebang says: node ${[...binNodeFlags, 'packages/cli/dist/bin.js'].join(' ')}`,
+);
 // What Node itself takes to start and stop, before any of step4 runs: part of every figure below.
 // NODE_EXTRA_CA_CERTS (set on some machines for a proxy's certificate authority) makes Node 20 read
 // and parse that file at every start; its share is shown when it is set.

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-concurrent-recompilation --single-threaded-gc
+// The shebang's V8 flags are @step4/core's COMMAND_LINE_V8_FLAGS (v8-tuning.ts says why; a test checks).
 import { tuneV8ForShortRuns } from '@step4/core/v8-tuning';
 
 // Before the commands' modules load (@step4/core's v8-tuning.ts says why).

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { COMMAND_LINE_V8_FLAGS } from '@step4/core/v8-tuning';
 
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 export const EMBEDDED_A = fileURLToPath(new URL('../data/sleeve_spyqqq_monthly.csv', import.meta.url));
@@ -13,9 +14,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Node's arguments for the built `step4` binary, as its shebang gives them (bin.test.ts checks it). */
+export const binArgs = (args: readonly string[]): string[] => [...COMMAND_LINE_V8_FLAGS, BIN, ...args];
+
 /** Run the built `step4` binary as a user would. */
 export function step4(args: string[], cwd?: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(process.execPath, binArgs(args), {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, FORCE_COLOR: '0' },
@@ -31,7 +35,7 @@ export function step4Async(
   onStderr?: (chunk: string, child: ChildProcess) => void,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, binArgs(args), {
       cwd,
       env: { ...process.env, FORCE_COLOR: '0', ...env },
     });

@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIN } from './helpers.js';
+import { binArgs } from './helpers.js';
 
 function run(args: string[], stdout: 'pipe' | number, closeReaderAtOnce = false) {
   return new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, binArgs(args), {
       stdio: ['ignore', stdout, 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0' },
     });

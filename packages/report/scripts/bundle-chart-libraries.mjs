@@ -1,6 +1,7 @@
 // Build step of @step4/report (after tsc): vega and vega-lite bundled by esbuild into one CommonJS
 // file, dist/chart-libraries.cjs, then V8's code cache of it, dist/chart-libraries.cache (made in a
-// child process under step4's V8 settings, scripts/chart-libraries-cache.mjs).
+// child process under step4's V8 settings, scripts/chart-libraries-cache.mjs: the flags of the
+// `step4` command's shebang on its command line, its budgets set in the child).
 //
 // Imported package by package, their ESM graph is about 270 modules (d3's among them), which cost
 // about 0.2 s of CPU to resolve, read and link in each thread that renders charts; one file costs
@@ -15,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { COMMAND_LINE_V8_FLAGS } from '@step4/core/v8-tuning';
 import { build } from 'esbuild';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -63,6 +65,8 @@ await build({
 // The child loads the bundle with dist/chart-libraries.cache when there is one, and V8 checks a
 // cache against its script's length only: an earlier bundle's cache is removed first.
 rmSync(`${packageDir}/dist/chart-libraries.cache`, { force: true });
-execFileSync(process.execPath, [fileURLToPath(new URL('./chart-libraries-cache.mjs', import.meta.url))], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [...COMMAND_LINE_V8_FLAGS, fileURLToPath(new URL('./chart-libraries-cache.mjs', import.meta.url))],
+  { stdio: 'inherit' },
+);

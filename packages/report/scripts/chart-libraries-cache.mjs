@@ -1,6 +1,7 @@
 // Child process of scripts/bundle-chart-libraries.mjs: V8's code cache of dist/chart-libraries.cjs,
 // written to dist/chart-libraries.cache. Made under the V8 settings the `step4` command runs with
-// (@step4/core's tuneV8ForShortRuns), since V8 refuses a code cache made under other flags; the
+// (@step4/core's COMMAND_LINE_V8_FLAGS, given by the parent on this process's command line, and
+// tuneV8ForShortRuns), since V8 refuses a code cache made under other flags; the
 // panels of a two- and a four-sleeve chart are rendered first, so that the cache holds the
 // functions a chart runs, not only the bundle's top level.
 import { writeFileSync } from 'node:fs';

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { COMMAND_LINE_V8_FLAGS } from '@step4/core/v8-tuning';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ async function svgOf(v: typeof vega, c: typeof compile, spec: unknown): Promise<
   return svg;
 }
 
-/** In a fresh `node`, with or without the `step4` command's V8 settings: where the libraries came from, and the panels' SVG of `spec`. */
+/** In a fresh `node`, with or without the `step4` command's V8 settings (its shebang's flags and its budgets): where the libraries came from, and the panels' SVG of `spec`. */
 function renderInChild(
   spec: unknown,
   step4Settings: boolean,
@@ -38,7 +39,8 @@ function renderInChild(
     const [vega] = await loadVega();
     process.stdout.write(JSON.stringify({ source: chartLibrariesSource(), svg, version: vega.version }));
   `;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+  const flags = step4Settings ? COMMAND_LINE_V8_FLAGS : [];
+  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
     input: JSON.stringify(spec),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
