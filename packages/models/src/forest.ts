@@ -84,6 +84,13 @@ interface Work {
   readonly k: number;
   /** Sample weight per row (bootstrap count x class weight). */
   readonly w: Float64Array;
+  /**
+   * Two classes: the row's weight when its label is 0 (1), else 0, so that the scan adds each
+   * row to both class sums without a branch on its label (random, so mispredicted half the
+   * time). Adding 0 leaves a sum's bits as they are.
+   */
+  readonly w0: Float64Array;
+  readonly w1: Float64Array;
   readonly features: Int32Array;
   readonly leftW: Float64Array;
   readonly totalW: Float64Array;
@@ -132,6 +139,16 @@ function constantIn(X: Float64Array, wk: Work, from: number, to: number, feat: n
 }
 
 /**
+ * The positions p of order/vals[0, m) after which a threshold keeps `minLeaf`
+ * rows on each side (p + 1 on the left, m - p - 1 on the right): first..last.
+ * The sums of the rows before `first` are all a scan needs of them, and none
+ * after `last`.
+ */
+function thresholdPositions(m: number, minLeaf: number): [first: number, last: number] {
+  return [Math.max(0, minLeaf - 1), Math.min(m - 2, m - 1 - minLeaf)];
+}
+
+/**
  * Lowest weighted Gini impurity below `bound` over the thresholds between
  * distinct values of order/vals[0, m) that keep `minLeaf` rows on each side
  * (the first such threshold wins ties); its threshold in wk.splitThreshold.
@@ -150,13 +167,19 @@ function scanClasses(
   let best = bound;
   leftW.fill(0);
   let wl = 0;
-  for (let p = 0; p < m - 1; p++) {
+  const [first, last] = thresholdPositions(m, minLeaf);
+  for (let p = 0; p < first; p++) {
+    const r = order[p];
+    leftW[y[r]] += w[r];
+    wl += w[r];
+  }
+  for (let p = first; p <= last; p++) {
     const r = order[p];
     leftW[y[r]] += w[r];
     wl += w[r];
     const v = vals[p];
     const vNext = vals[p + 1];
-    if (v === vNext || p + 1 < minLeaf || m - p - 1 < minLeaf) continue;
+    if (v === vNext) continue;
     const wr = total - wl;
     let gl = 0;
     let gr = 0;
@@ -181,13 +204,12 @@ function scanClasses(
  */
 function scanTwoClasses(
   wk: Work,
-  y: Int32Array,
   m: number,
   total: number,
   minLeaf: number,
   bound: number,
 ): number {
-  const { w, totalW } = wk;
+  const { w, w0, w1, totalW } = wk;
   const { order, vals } = wk.ns;
   const t0 = totalW[0];
   const t1 = totalW[1];
@@ -195,14 +217,21 @@ function scanTwoClasses(
   let l0 = 0;
   let l1 = 0;
   let wl = 0;
-  for (let p = 0; p < m - 1; p++) {
+  const [first, last] = thresholdPositions(m, minLeaf);
+  for (let p = 0; p < first; p++) {
     const r = order[p];
-    if (y[r] === 0) l0 += w[r];
-    else l1 += w[r];
+    l0 += w0[r];
+    l1 += w1[r];
+    wl += w[r];
+  }
+  for (let p = first; p <= last; p++) {
+    const r = order[p];
+    l0 += w0[r];
+    l1 += w1[r];
     wl += w[r];
     const v = vals[p];
     const vNext = vals[p + 1];
-    if (v === vNext || p + 1 < minLeaf || m - p - 1 < minLeaf) continue;
+    if (v === vNext) continue;
     const wr = total - wl;
     const pl0 = l0 / wl;
     const pr0 = (t0 - l0) / wr;
@@ -280,7 +309,7 @@ function bestSplit(
     drawn++;
     const impurity =
       k === 2
-        ? scanTwoClasses(wk, y, m, total, minLeaf, bestImpurity)
+        ? scanTwoClasses(wk, m, total, minLeaf, bestImpurity)
         : scanClasses(wk, y, m, total, minLeaf, bestImpurity);
     // A scan writes wk.splitThreshold only when it beats bestImpurity: it holds the best feature's.
     if (impurity < bestImpurity) {
@@ -427,6 +456,8 @@ export const typedForest: ForestEngine = {
       f,
       k,
       w: new Float64Array(n),
+      w0: new Float64Array(k === 2 ? n : 0),
+      w1: new Float64Array(k === 2 ? n : 0),
       features: new Int32Array(f),
       leftW: new Float64Array(k),
       totalW: new Float64Array(k),
@@ -454,7 +485,12 @@ export const typedForest: ForestEngine = {
         classWeight[c] = params.classWeight === 'balanced_subsample' ? n / (present * classCount[c] || 1) : 1;
       let nRows = 0;
       for (let i = 0; i < n; i++) {
-        wk.w[i] = counts[o + i] * classWeight[y[i]];
+        const wi = counts[o + i] * classWeight[y[i]];
+        wk.w[i] = wi;
+        if (k === 2) {
+          wk.w0[i] = y[i] === 0 ? wi : 0;
+          wk.w1[i] = y[i] === 0 ? 0 : wi;
+        }
         if (counts[o + i] > 0) wk.ns.rows[nRows++] = i;
       }
       for (let i = 0; i < m; i++) wk.targets[i] = i;
