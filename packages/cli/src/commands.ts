@@ -76,17 +76,13 @@ async function simulate(
 ): Promise<RunResult> {
   const sleeves = sleeveSources(o, loaded);
   const { familyReferences, gridFromConfig, registryFromConfig } = await configModule();
-  const [
-    { runStep4 },
-    { quickPluginCheck },
-    { startChartThread, startRunCharts, stopChartThreadWhenIdle },
-    registry,
-  ] = await Promise.all([
-    import('@step4/engine'),
-    import('./check.js'),
-    import('@step4/report'),
-    registryFromConfig(loaded),
-  ]);
+  const [{ runStep4 }, { quickPluginCheck }, { startChartThread, startRunCharts }, registry] =
+    await Promise.all([
+      import('@step4/engine'),
+      import('./check.js'),
+      import('@step4/report'),
+      registryFromConfig(loaded),
+    ]);
   // Before the grid is built, so no plugin code runs between building and simulating it.
   const pluginChecks = await quickPluginCheck(registry, loaded, o.pluginCheck !== false, o.seed);
   const progress = progressReporter(label, o.quiet === true || o.json === true);
@@ -104,14 +100,13 @@ async function simulate(
     pluginChecks,
     onProgress: progress,
     // The statistics that follow the selection run in this thread: with a second thread allowed,
-    // the selected runs' charts are rendered beside them, on a thread of their own.
+    // the selected runs' charts are rendered beside them, on a thread of their own (the write then
+    // has it encode the tables, and ends it).
     ...(o.jobs > 1 && o.chart !== false
       ? {
           onSelected: (selection) => {
             startChartThread();
             startRunCharts(selection);
-            // The write uses these charts and asks for no other: the thread ends when they are done.
-            stopChartThreadWhenIdle();
           },
         }
       : {}),
@@ -173,11 +168,15 @@ export async function runAllCommand(cmd: Command): Promise<void> {
     const outDir = await checkedOutDir(o, loaded);
     return [outDir, await simulate(o, loaded, OBJECTIVES, 'run-all', workers)] as const;
   });
-  const { runReportDocument, stableJson, writeRunAllOutputs } = await import('@step4/report');
-  const interrupts = commandInterrupts();
-  const finalOutputs = await interrupts.whileWriting(
-    writeRunAllOutputs(outDir, result, result.manifest, { chart: o.chart, signal: interrupts.signal }),
+  const { runReportDocument, stableJson, stopChartThreadWhenIdle, writeRunAllOutputs } = await import(
+    '@step4/report'
   );
+  const interrupts = commandInterrupts();
+  const finalOutputs = await interrupts
+    .whileWriting(
+      writeRunAllOutputs(outDir, result, result.manifest, { chart: o.chart, signal: interrupts.signal }),
+    )
+    .finally(stopChartThreadWhenIdle);
   if (o.json)
     process.stdout.write(
       stableJson({ out_dir: outDir, ...runReportDocument(result, result.manifest, finalOutputs) }),
@@ -195,14 +194,18 @@ export async function optimizeCommand(cmd: Command): Promise<void> {
     return [outDir, await simulate(o, loaded, [o.objective], `optimize ${o.objective}`, workers)] as const;
   });
   const run = result.runs[0];
-  const { stableJson, summaryDocument, writeOptimizeOutputs } = await import('@step4/report');
-  const interrupts = commandInterrupts();
-  await interrupts.whileWriting(
-    writeOptimizeOutputs(outDir, run, result, result.manifest, {
-      chart: o.chart,
-      signal: interrupts.signal,
-    }),
+  const { stableJson, stopChartThreadWhenIdle, summaryDocument, writeOptimizeOutputs } = await import(
+    '@step4/report'
   );
+  const interrupts = commandInterrupts();
+  await interrupts
+    .whileWriting(
+      writeOptimizeOutputs(outDir, run, result, result.manifest, {
+        chart: o.chart,
+        signal: interrupts.signal,
+      }),
+    )
+    .finally(stopChartThreadWhenIdle);
   if (o.json)
     process.stdout.write(stableJson({ out_dir: outDir, ...summaryDocument(run, result, result.manifest) }));
   else process.stdout.write(formatOptimizeSummary(run, result, outDir, result.analysis));

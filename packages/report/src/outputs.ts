@@ -23,10 +23,10 @@ import {
   outputCommand,
   writeOutputFolder,
 } from './out-dir.js';
-import { chartBatch, chartThread } from './chart-thread.js';
+import { chartBatch, chartThread, parquetEncoder } from './chart-thread.js';
 import type { ChartInput } from './portfolio-chart.js';
 import { stableJson } from './stable-json.js';
-import { type WrittenTable, monthlyTable, pathTable } from './tables.js';
+import { type MonthlyColumns, type WrittenTable, monthlyTable, pathTable } from './tables.js';
 import { type TearSheetFiles, diskFiles, tearSheetData } from './tearsheet/data.js';
 import { renderTearSheetBytes } from './tearsheet/render.js';
 
@@ -109,10 +109,17 @@ export function chartInput(
 /**
  * What the files of a run folder are made from, shared by every run folder of
  * one write: a candidate's path table is the same in every objective's folder,
- * and the charts of objectives that select the same candidate share their panels.
+ * and the charts of objectives that select the same candidate share their
+ * panels. Tables and charts are made on the chart thread when it runs.
  */
 interface Makers {
   pathTable(c: EvaluatedCandidate, file: string): WrittenTable;
+  monthlyTable(
+    input: MonthlyColumns,
+    sleeveNames: readonly string[],
+    startCapital: number,
+    file: string,
+  ): WrittenTable;
   chart(input: ChartInput): Promise<Uint8Array>;
   /** The write is over: the chart renderer's panels can go. */
   end(): void;
@@ -121,17 +128,20 @@ interface Makers {
 function makers(result: RunAllResult): Makers {
   const tables = new Map<EvaluatedCandidate, WrittenTable>();
   const charts = chartBatch();
+  const encode = parquetEncoder();
   const names = result.prepared.panel.names;
   return {
     pathTable: (c, file) => {
       let t = tables.get(c);
       if (!t) {
         // `file` names the table in errors: the first folder that writes it.
-        t = pathTable(c.path!, names, file);
+        t = pathTable(c.path!, names, file, encode);
         tables.set(c, t);
       }
       return t;
     },
+    monthlyTable: (input, sleeveNames, startCapital, file) =>
+      monthlyTable(input, sleeveNames, startCapital, file, encode),
     chart: charts.render,
     end: charts.end,
   };
@@ -144,10 +154,11 @@ async function writeBacktest(
   result: RunAllResult,
   manifest: RunManifest,
   chart: Promise<Uint8Array> | undefined,
+  make: Makers,
   out: FolderWriter,
 ): Promise<void> {
   const path = run.selected.candidate.path!;
-  const monthly = monthlyTable(
+  const monthly = make.monthlyTable(
     {
       monthEnds: path.monthEnds,
       retNet: path.retNet,
@@ -252,7 +263,7 @@ async function writeRun(
   make: Makers,
   out: FolderWriter,
 ) {
-  await writeBacktest(join(dir, 'backtest'), run, result, manifest, chart, out);
+  await writeBacktest(join(dir, 'backtest'), run, result, manifest, chart, make, out);
   await writeOptimization(join(dir, 'optimization'), run, result, manifest, make, out);
 }
 

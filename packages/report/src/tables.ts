@@ -77,20 +77,38 @@ function checkColumn(c: Column, monthEnds: readonly string[], file: string): voi
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
- * A table as written: its Parquet bytes, and what `readParquetTable` returns
- * for those bytes, built from the columns in memory (the tear sheets of a run
- * read the tables it has just written without decoding them again).
+ * A table as written: its Parquet bytes (or their promise, when another
+ * thread encodes them), and what `readParquetTable` returns for those bytes,
+ * built from the columns in memory (the tear sheets of a run read the tables
+ * it has just written without decoding them again).
  */
-export interface WrittenTable {
-  readonly bytes: Uint8Array;
+export interface WrittenTable<Bytes extends ParquetBytes = ParquetBytes> {
+  readonly bytes: Bytes;
   readBack(): ParquetColumns;
 }
 
-/** Columns as Parquet bytes, Snappy-compressed: every step4 table is written this way. */
-function encodeParquet(columns: readonly IpcColumn[]): Uint8Array {
+/** Parquet bytes, or their promise when another thread encodes them. */
+export type ParquetBytes = Uint8Array | Promise<Uint8Array>;
+
+/**
+ * A table's Arrow IPC stream as Parquet bytes, Snappy-compressed: every step4
+ * table is written this way (in this thread, or on the chart thread).
+ */
+export function parquetFromIpc(ipc: Uint8Array): Uint8Array {
   const { Compression, Table: WasmTable, WriterPropertiesBuilder, writeParquet } = parquet();
   const props = new WriterPropertiesBuilder().setCompression(Compression.SNAPPY).build();
-  return writeParquet(WasmTable.fromIPCStream(ipcStream(columns)), props);
+  return writeParquet(WasmTable.fromIPCStream(ipc), props);
+}
+
+/**
+ * Encodes a table's Arrow IPC stream as Parquet: `parquetFromIpc` in this
+ * thread, or the same function on another thread (the same bytes).
+ */
+export type ParquetEncoder<Bytes extends ParquetBytes = ParquetBytes> = (ipc: Uint8Array) => Bytes;
+
+/** Columns as Parquet bytes, encoded in this thread. */
+function encodeParquet(columns: readonly IpcColumn[]): Uint8Array {
+  return parquetFromIpc(ipcStream(columns));
 }
 
 /** The type of a column of a record table. */
@@ -117,17 +135,32 @@ export function recordsToParquet(
 const MONTH_END_TYPE = 'Timestamp<MILLISECOND, UTC>';
 const FLOAT64_TYPE = 'Float64';
 
-/** A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3 format, then Float64 columns. */
-function toParquet(monthEnds: readonly string[], columns: readonly Column[], file: string): WrittenTable {
+/**
+ * A table with `month_end` as Timestamp(ms, UTC), the reference's Step 3
+ * format, then Float64 columns; its Parquet bytes made by `encode`.
+ */
+function toParquet<Bytes extends ParquetBytes>(
+  monthEnds: readonly string[],
+  columns: readonly Column[],
+  file: string,
+  encode: ParquetEncoder<Bytes>,
+): WrittenTable<Bytes> {
   // Every column is checked before anything is built, so a bad value never reaches a file.
   for (const c of columns) checkColumn(c, monthEnds, file);
   const times = monthEnds.map(epochMs);
-  const bytes = encodeParquet([
-    { name: 'month_end', kind: 'timestamp_ms_utc', values: times },
-    ...columns.map(
-      (c): IpcColumn => ({ name: c.name, kind: 'float64', values: c.values, nullable: c.nullable === true }),
-    ),
-  ]);
+  const bytes = encode(
+    ipcStream([
+      { name: 'month_end', kind: 'timestamp_ms_utc', values: times },
+      ...columns.map(
+        (c): IpcColumn => ({
+          name: c.name,
+          kind: 'float64',
+          values: c.values,
+          nullable: c.nullable === true,
+        }),
+      ),
+    ]),
+  );
   // Copies now: the caller's arrays may change after the write; a null reads back as NaN, as written.
   const values = columns.map((c) => Float64Array.from(c.values));
   let read: ParquetColumns | undefined;
@@ -162,11 +195,16 @@ export function pathTableToParquet(
   sleeveNames: readonly string[],
   file = 'path table',
 ): Uint8Array {
-  return pathTable(path, sleeveNames, file).bytes;
+  return pathTable(path, sleeveNames, file, parquetFromIpc).bytes;
 }
 
-/** `pathTableToParquet` with the table's read-back columns. */
-export function pathTable(path: PathColumns, sleeveNames: readonly string[], file: string): WrittenTable {
+/** `pathTableToParquet` with the table's read-back columns, its bytes made by `encode`. */
+export function pathTable<Bytes extends ParquetBytes>(
+  path: PathColumns,
+  sleeveNames: readonly string[],
+  file: string,
+  encode: ParquetEncoder<Bytes>,
+): WrittenTable<Bytes> {
   const extra = Object.keys(path.extra ?? {})
     .sort()
     .map((k): Column => ({ name: k, values: path.extra![k], nullable: true }));
@@ -188,6 +226,7 @@ export function pathTable(path: PathColumns, sleeveNames: readonly string[], fil
       ...extra,
     ],
     file,
+    encode,
   );
 }
 
@@ -198,16 +237,17 @@ export function monthlyTableToParquet(
   startCapital: number,
   file = 'monthly table',
 ): Uint8Array {
-  return monthlyTable(input, sleeveNames, startCapital, file).bytes;
+  return monthlyTable(input, sleeveNames, startCapital, file, parquetFromIpc).bytes;
 }
 
-/** `monthlyTableToParquet` with the table's read-back columns. */
-export function monthlyTable(
+/** `monthlyTableToParquet` with the table's read-back columns, its bytes made by `encode`. */
+export function monthlyTable<Bytes extends ParquetBytes>(
   input: MonthlyColumns,
   sleeveNames: readonly string[],
   startCapital: number,
   file: string,
-): WrittenTable {
+  encode: ParquetEncoder<Bytes>,
+): WrittenTable<Bytes> {
   const n = input.retNet.length;
   const equity = new Float64Array(n);
   const pnl = new Float64Array(n);
@@ -229,6 +269,7 @@ export function monthlyTable(
       column('gross_leverage', input.grossLeverage),
     ],
     file,
+    encode,
   );
 }
 

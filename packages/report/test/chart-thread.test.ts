@@ -1,14 +1,38 @@
 /**
- * The chart thread renders the bytes this thread renders, reports a failed
- * chart with its error, and early charts (`startRunCharts`) need it started.
+ * The chart thread renders the bytes this thread renders and encodes the
+ * Parquet bytes this thread encodes, reports a failed chart or table with its
+ * error, and early charts (`startRunCharts`) need it started.
  * Imported from the build (`dist`): the thread runs `chart-worker.js`, which
  * only the build has.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { chartBatch, chartThread } from '../dist/chart-thread.js';
+import { ipcStream } from '../dist/arrow-ipc.js';
+import { chartBatch, chartThread, parquetEncoder } from '../dist/chart-thread.js';
 import { startChartThread, startRunCharts, stopChartThread, stopChartThreadWhenIdle } from '../dist/index.js';
 import { portfolioChartRenderer } from '../dist/portfolio-chart.js';
+import { parquetFromIpc, readParquetTable } from '../dist/tables.js';
 import { input } from './chart-input.js';
+import { random as seeded } from './random.js';
+
+/** A table's Arrow IPC stream: month ends and `columns` Float64 columns of seeded values (one nullable). */
+function tableIpc(seed: number, rows: number, columns: number): Uint8Array {
+  const random = seeded(seed);
+  return ipcStream([
+    {
+      name: 'month_end',
+      kind: 'timestamp_ms_utc',
+      values: Array.from({ length: rows }, (_, i) => i * 2.6e9),
+    },
+    ...Array.from({ length: columns }, (_, c) => ({
+      name: `col_${c}`,
+      kind: 'float64' as const,
+      values: Float64Array.from({ length: rows }, () =>
+        c === 0 && random() < 0.2 ? Number.NaN : random() - 0.5,
+      ),
+      nullable: c === 0,
+    })),
+  ]);
+}
 
 const two = input(['spyqqq', 'btceth']);
 const four = input(['spyqqq', 'btceth', 'gold', 'bonds']);
@@ -73,11 +97,45 @@ describe('the chart thread', () => {
     expect(chartThread()).toBeUndefined();
   });
 
-  it('once stopped, charts are rendered in this thread again', async () => {
+  it('encodes the Parquet bytes this thread encodes, handing the table over', async () => {
+    startChartThread();
+    const encode = parquetEncoder();
+    const tables = [tableIpc(1, 90, 12), tableIpc(2, 300, 30), tableIpc(3, 1, 2)];
+    const here = tables.map(parquetFromIpc);
+    const sent = tables.map((t) => t.slice());
+    const there = await Promise.all(sent.map(encode));
+    for (const [i, bytes] of there.entries()) {
+      expect(Buffer.from(bytes).equals(Buffer.from(here[i])), `table ${i}`).toBe(true);
+      // Handed over, not copied: the sent stream is gone from this thread.
+      expect(sent[i].byteLength).toBe(0);
+    }
+    expect(readParquetTable(there[1]).numRows).toBe(300);
+  });
+
+  it('reports a table that cannot be encoded with its error, and goes on encoding', async () => {
+    startChartThread();
+    const encode = parquetEncoder();
+    const broken = Uint8Array.from([255, 255, 255, 255, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    let hereError: Error | undefined;
+    try {
+      parquetFromIpc(broken.slice());
+    } catch (e) {
+      hereError = e as Error;
+    }
+    expect(hereError).toBeDefined();
+    await expect(Promise.resolve().then(() => encode(broken))).rejects.toMatchObject({
+      message: String(hereError?.message ?? hereError),
+    });
+    const table = tableIpc(4, 24, 3);
+    expect(Buffer.from(await encode(table.slice())).equals(Buffer.from(parquetFromIpc(table)))).toBe(true);
+  });
+
+  it('once stopped, charts are rendered and tables encoded in this thread again', async () => {
     await stopChartThread();
     const batch = chartBatch();
     expect(
       Buffer.from(await batch.render(four)).equals(Buffer.from(await portfolioChartRenderer()(four))),
     ).toBe(true);
+    expect(parquetEncoder()).toBe(parquetFromIpc);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FolderWriter } from '../src/folder-writer.js';
 import { money } from '../src/money.js';
 import { Semaphore } from '../src/semaphore.js';
-import { type PathColumns, monthlyTable, pathTable, readParquetTable } from '../src/tables.js';
+import { type PathColumns, monthlyTable, parquetFromIpc, pathTable, readParquetTable } from '../src/tables.js';
 import { random } from './random.js';
 
 /** Random finite values with the awkward ones mixed in: -0, 0, tiny, huge, integers. */
@@ -50,7 +50,7 @@ describe('a written table read back from memory', () => {
     for (let k = 0; k < 24; k++) {
       const sleeves = 2 + (k % 4);
       const names = Array.from({ length: sleeves }, (_, s) => `s${s}`);
-      const t = pathTable(randomPath(sleeves, 1 + Math.floor(next() * 150), next), names, 'p.parquet');
+      const t = pathTable(randomPath(sleeves, 1 + Math.floor(next() * 150), next), names, 'p.parquet', parquetFromIpc);
       expect(t.readBack()).toStrictEqual(readParquetTable(t.bytes));
     }
   });
@@ -69,6 +69,7 @@ describe('a written table read back from memory', () => {
         ['a', 'b', 'c'],
         10_000,
         'm.parquet',
+        parquetFromIpc,
       );
       expect(t.readBack()).toStrictEqual(readParquetTable(t.bytes));
     }
@@ -76,7 +77,7 @@ describe('a written table read back from memory', () => {
 
   it('keeps what was written when the caller changes its arrays afterwards', () => {
     const path = randomPath(2, 12, random(3));
-    const t = pathTable(path, ['a', 'b'], 'p.parquet');
+    const t = pathTable(path, ['a', 'b'], 'p.parquet', parquetFromIpc);
     path.retNet.fill(123);
     expect(t.readBack()).toStrictEqual(readParquetTable(t.bytes));
   });
@@ -105,7 +106,7 @@ describe('FolderWriter', () => {
     const out = new FolderWriter(async () => {
       steps++;
     });
-    const table = pathTable(randomPath(2, 10, random(1)), ['a', 'b'], 'p.parquet');
+    const table = pathTable(randomPath(2, 10, random(1)), ['a', 'b'], 'p.parquet', parquetFromIpc);
     await out.put(join(dir, 'a', 'x.json'), '{"x": "é"}\n');
     await out.put(join(dir, 'a', 'deep', 'p.parquet'), table.bytes, table);
     await out.put(join(dir, 'a', 'chart.png'), later(30, Uint8Array.from([1, 2, 3])));
