@@ -25,6 +25,11 @@ interface SetupMessage {
   readonly setup: unknown;
 }
 
+/** To a worker that serves tasks: stop, and run the module at `handOver` (a URL), which takes its messages. */
+interface HandOverMessage {
+  readonly handOver: string;
+}
+
 /** `workerData` of a worker started ahead: it waits for a `SetupMessage`, and may start on `early` meanwhile. */
 interface AheadData {
   readonly step4StartedAhead: true;
@@ -36,6 +41,8 @@ const isAhead = (d: unknown): d is AheadData =>
 
 /** Workers started ahead that ended before a run took them. */
 const endedAhead = new WeakSet<Worker>();
+/** Workers handed over to another module (`handOverWorker`): no run or `stopWorkers` ends them. */
+const handedOver = new WeakSet<Worker>();
 
 /**
  * Start `count` worker threads of `workerUrl` before their tasks and setup are
@@ -43,7 +50,9 @@ const endedAhead = new WeakSet<Worker>();
  * its module at once, and `runInWorkers({ workers })` hands it the setup and
  * tasks later. `early` (structured clone) is what it may start on meanwhile
  * (`workerEarlyData`). The threads are unreferenced until a run takes them, so
- * they never keep the process alive; `stopWorkers` ends those a run did not take.
+ * they never keep the process alive. A run leaves them idle and unreferenced
+ * when it is done; `stopWorkers` ends them (or `handOverWorker` gives one
+ * another job first).
  */
 export function startWorkers(workerUrl: URL, count: number, early?: unknown): Worker[] {
   return Array.from({ length: Math.max(0, count) }, () => {
@@ -57,9 +66,27 @@ export function startWorkers(workerUrl: URL, count: number, early?: unknown): Wo
   });
 }
 
-/** End workers started ahead that no run took. */
+/** End workers started ahead, except those handed over to another module (`handOverWorker`). */
 export async function stopWorkers(workers: readonly Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => w.terminate()));
+  await Promise.all(workers.filter((w) => !handedOver.has(w)).map((w) => w.terminate()));
+}
+
+/**
+ * Give a worker started ahead (`startWorkers`), idle after its run, another
+ * job: it stops serving tasks and imports `moduleUrl`, which takes the
+ * worker's messages (`parentPort`) from then on. Starting a thread costs about
+ * 0.1 s on a small machine, and a finished run's threads are ready. The
+ * worker is then the caller's to end; `stopWorkers` leaves it. Messages sent
+ * to it meanwhile reach the module once it is loaded (it listens on
+ * `parentPort` as it loads). Returns false (and does nothing) when the worker
+ * has ended or was handed over already.
+ */
+export function handOverWorker(worker: Worker, moduleUrl: URL): boolean {
+  // Node sets threadId to -1 once a worker has stopped.
+  if (handedOver.has(worker) || worker.threadId === -1) return false;
+  handedOver.add(worker);
+  worker.postMessage({ handOver: moduleUrl.href } satisfies HandOverMessage);
+  return true;
 }
 
 /** In a worker thread started ahead (`startWorkers`): its `early` data; otherwise undefined. */
@@ -77,8 +104,9 @@ export interface PoolOptions<T, R> {
   readonly workerData: unknown;
   /**
    * Workers of `workerUrl` started ahead (`startWorkers`), used before new
-   * ones are started; the pool takes them over and ends them with the run,
-   * those it does not need at once.
+   * ones are started. Those the run does not need end at once; the others
+   * are left idle and unreferenced when the run is done, for their owner to
+   * end (`stopWorkers`) or hand over (`handOverWorker`).
    */
   readonly workers?: readonly Worker[];
   readonly tasks: readonly T[];
@@ -128,6 +156,14 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
   let last = n - 1;
   let done = 0;
   const workers: Worker[] = [];
+  /** This run's listeners on its workers: removed from those it leaves running. */
+  type Listener = (arg: never) => void;
+  const listeners: [Worker, string, (arg: unknown) => void][] = [];
+  const listen = (w: Worker, event: 'message' | 'error' | 'exit', fn: Listener) => {
+    const listener = fn as (arg: unknown) => void;
+    w.on(event, listener);
+    listeners.push([w, event, listener]);
+  };
   // A worker holds a task it has not started while it runs another. This thread, out of tasks of its
   // own, takes such tasks back rather than wait: whichever thread claims a task first runs it.
   const claims = local && workerCount > 0 ? new Int32Array(new SharedArrayBuffer(4 * n)) : undefined;
@@ -161,7 +197,7 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
           ahead.postMessage({ setup: opts.workerData } satisfies SetupMessage);
         }
         workers.push(w);
-        w.on('message', (m: ResultMessage) => {
+        listen(w, 'message', (m: ResultMessage) => {
           if (!m.ok) {
             const e = new Error(m.error?.message ?? 'worker task failed');
             e.name = m.error?.name ?? 'Error';
@@ -171,8 +207,8 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
           finished(m.id, m.result as R);
           feed(w);
         });
-        w.on('error', fail);
-        w.on('exit', (code) => {
+        listen(w, 'error', fail);
+        listen(w, 'exit', (code: number) => {
           if (done < n) fail(new Error(`a worker stopped with exit code ${code} before its tasks were done`));
         });
         for (let q = 0; q < WORKER_QUEUE_DEPTH; q++) feed(w);
@@ -198,7 +234,10 @@ export async function runInWorkers<T, R>(opts: PoolOptions<T, R>): Promise<R[]> 
       }
     });
   } finally {
-    await Promise.all([spare, ...workers.map((w) => w.terminate())]);
+    const ahead = new Set(opts.workers ?? []);
+    for (const [w, event, fn] of listeners) if (ahead.has(w)) w.off(event, fn);
+    for (const w of workers) if (ahead.has(w)) w.unref();
+    await Promise.all([spare, ...workers.filter((w) => !ahead.has(w)).map((w) => w.terminate())]);
   }
   return results;
 }
@@ -226,7 +265,22 @@ export function serveWorkerTasks<S, T, R>(
   ready.catch(() => {});
   // The chain never rejects: each task's failure is answered in its own message.
   let queue: Promise<unknown> = Promise.resolve();
-  port.on('message', (m: TaskMessage | SetupMessage) => {
+  const onMessage = (m: TaskMessage | SetupMessage | HandOverMessage) => {
+    if ('handOver' in m) {
+      // Handed over (`handOverWorker`): the module takes the messages once the tasks are answered
+      // and it is loaded; those that come meanwhile are kept for it, in order.
+      port.off('message', onMessage);
+      const meanwhile: unknown[] = [];
+      const keep = (message: unknown) => meanwhile.push(message);
+      port.on('message', keep);
+      void queue
+        .then(() => import(m.handOver))
+        .then(() => {
+          port.off('message', keep);
+          for (const message of meanwhile) port.emit('message', message);
+        });
+      return;
+    }
     if ('setup' in m) {
       setupArrived?.(m.setup);
       return;
@@ -248,5 +302,6 @@ export function serveWorkerTasks<S, T, R>(
         } satisfies ResultMessage);
       }
     });
-  });
+  };
+  port.on('message', onMessage);
 }

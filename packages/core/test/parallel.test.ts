@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { type Worker, threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { runInWorkers, startWorkers, stopWorkers } from '../src/parallel.js';
+import { handOverWorker, runInWorkers, startWorkers, stopWorkers } from '../src/parallel.js';
 
 const workerUrl = new URL('./fixtures/pool-worker.mjs', import.meta.url);
 interface Task {
@@ -160,12 +160,15 @@ describe('workers started ahead', () => {
       expect(ids).toContain(a.thread);
       expect(a.early).toEqual({ tag: 'early' });
     }
-    // The run ends the threads it took.
+    // The run leaves the threads it took to their owner, who ends them.
+    expect(idsOf(ahead)).toEqual(ids);
+    await stopWorkers(ahead);
     expect(idsOf(ahead)).toEqual([-1, -1]);
   });
 
   it('the run ends those it does not need, and stopWorkers those no run took', async () => {
     const ahead = startWorkers(workerUrl, 3);
+    const ids = idsOf(ahead);
     await runInWorkers<Task, Answer>({
       workerUrl,
       workerData: { factor: 1 },
@@ -174,6 +177,9 @@ describe('workers started ahead', () => {
       jobs: 2,
       local,
     });
+    // jobs 2 with this thread: one worker ran tasks and is left; the two others ended.
+    expect(idsOf(ahead)).toEqual([ids[0], -1, -1]);
+    await stopWorkers(ahead);
     expect(idsOf(ahead)).toEqual([-1, -1, -1]);
     const unused = startWorkers(workerUrl, 2);
     expect(idsOf(unused).every((id) => id > 0)).toBe(true);
@@ -194,6 +200,42 @@ describe('workers started ahead', () => {
     expect(out.map((a) => a.value)).toEqual(tasks.map((t) => t.value * 7));
     // Started fresh, with its setup as workerData: no early data.
     expect(out.every((a) => a.early === undefined)).toBe(true);
+  });
+
+  it('are handed over, idle after their run, to another module, which gets every message in order', async () => {
+    const ahead = startWorkers(workerUrl, 1);
+    const [w] = ahead;
+    const id = w.threadId;
+    await runInWorkers<Task, Answer>({
+      workerUrl,
+      workerData: { factor: 2 },
+      workers: ahead,
+      tasks,
+      jobs: 1,
+    });
+    const replies: { echo: unknown; thread: number; seen: unknown[] }[] = [];
+    const three = new Promise<void>((resolve) =>
+      w.on('message', (m) => {
+        replies.push(m);
+        if (replies.length === 3) resolve();
+      }),
+    );
+    expect(handOverWorker(w, new URL('./fixtures/echo-module.mjs', import.meta.url))).toBe(true);
+    // Sent before the module has loaded (a task among them, which the pool's listener would answer).
+    w.postMessage('first');
+    w.postMessage({ id: 0, task: { value: 1, delayMs: 0 } });
+    w.postMessage('third');
+    w.ref();
+    await three;
+    expect(replies.map((r) => r.echo)).toEqual(['first', { id: 0, task: { value: 1, delayMs: 0 } }, 'third']);
+    expect(replies[2].seen).toHaveLength(3);
+    expect(replies.every((r) => r.thread === id)).toBe(true);
+    // Handed over once; no longer the pool's to end.
+    expect(handOverWorker(w, new URL('./fixtures/echo-module.mjs', import.meta.url))).toBe(false);
+    await stopWorkers(ahead);
+    expect(w.threadId).toBe(id);
+    await w.terminate();
+    expect(handOverWorker(w, new URL('./fixtures/echo-module.mjs', import.meta.url))).toBe(false);
   });
 
   it('never keep the process alive', () => {

@@ -82,7 +82,9 @@ export interface RunRequest {
   /**
    * Worker threads started ahead for this run (`startSimulationWorkers` with
    * the same `jobs` and families), used before new ones are started. The run
-   * ends them, whether it needs them or not, and whether it succeeds or fails.
+   * ends them, whether it needs them or not, and whether it succeeds or fails,
+   * except one handed over meanwhile (e.g. in `onSelected`, when they are idle:
+   * @step4/core's `handOverWorker`).
    */
   readonly workers?: SimulationWorkers;
   /** The program named in the outputs (`script`, `script_version`). Default: this engine. */

@@ -17,9 +17,11 @@ export interface SimulationWorkers {
  * of them) before the run itself: a command starts them first thing, so they
  * load their modules and the families while this thread loads its own, on
  * the other core. They wait, unreferenced, for `runStep4({ workers })`; a
- * run that needs fewer ends the others, and `stopSimulationWorkers` ends them
- * when no run takes them. This module loads no more than the pool, so
- * starting them costs this thread almost nothing.
+ * run that needs fewer ends the others, the run ends the rest when it is done
+ * (except one handed over meanwhile, @step4/core's `handOverWorker`), and
+ * `stopSimulationWorkers` ends them when no run takes them. This module
+ * loads no more than the pool, so starting them costs this thread almost
+ * nothing.
  */
 export function startSimulationWorkers(
   jobs: number,
@@ -28,7 +30,7 @@ export function startSimulationWorkers(
   return { threads: startWorkers(SIMULATION_WORKER_URL, jobs - 1, { families }) };
 }
 
-/** End the workers started ahead (those a run took and ended already are left as they are). */
+/** End the workers started ahead (except those ended already or handed over, `handOverWorker`). */
 export function stopSimulationWorkers(workers: SimulationWorkers | undefined): Promise<void> {
   return stopWorkers(workers?.threads ?? []);
 }

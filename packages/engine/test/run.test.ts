@@ -30,6 +30,7 @@ import {
   runStep4,
   type SleeveSource,
   startSimulationWorkers,
+  stopSimulationWorkers,
 } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
@@ -163,6 +164,9 @@ describe('workers started ahead (startSimulationWorkers)', () => {
     const evaluated = groups.flatMap((g) => g.evaluated);
     expect(evaluated.map((c) => c.config.name)).toEqual(heuristic.map((c) => c.name));
     expect(evaluated.filter((c) => c.error).map((c) => `${c.config.name}: ${c.error}`)).toEqual([]);
+    // The pool leaves the worker it took to its owner (runStep4 ends it; here the test does).
+    expect(alive(workers)).toBe(1);
+    await stopSimulationWorkers(workers);
     expect(alive(workers)).toBe(0);
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { handOverWorker } from '@step4/core';
 import { type ChartInput, portfolioChartRenderer } from './portfolio-chart.js';
 import { type ParquetEncoder, parquetFromIpc } from './tables.js';
 
@@ -53,8 +54,9 @@ class ChartThread {
   #stopWhenIdle = false;
   #stopped = false;
 
-  constructor() {
-    this.#worker = new Worker(new URL('./chart-worker.js', import.meta.url));
+  constructor(reuse?: Worker) {
+    const url = new URL('./chart-worker.js', import.meta.url);
+    this.#worker = reuse && handOverWorker(reuse, url) ? reuse : new Worker(url);
     // Idle, the thread never keeps the process alive; it is referenced while an answer is awaited.
     this.#worker.unref();
     this.#worker.on('message', (m: ChartReply) => {
@@ -145,14 +147,16 @@ let shared: ChartThread | undefined;
 
 /**
  * Start the chart thread of this process now (it loads the chart libraries at
- * once). Charts started with `startRunCharts`, and the charts and Parquet
+ * once): on `reuse`, a worker started ahead by @step4/core's `startWorkers`
+ * and idle after its run (`handOverWorker`; about 0.1 s sooner than a new
+ * thread), else on a new thread. Charts started with `startRunCharts`, and the charts and Parquet
  * tables of the writes that follow, are then made there; without it, in the
  * thread that writes.
  * Start it when another thread's worth of CPU is free, e.g. while a run
  * computes its statistics. Idle, it does not keep the process alive.
  */
-export function startChartThread(): void {
-  shared ??= new ChartThread();
+export function startChartThread(options: { readonly reuse?: Worker } = {}): void {
+  shared ??= new ChartThread(options.reuse);
 }
 
 /**

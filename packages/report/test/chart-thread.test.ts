@@ -5,6 +5,7 @@
  * Imported from the build (`dist`): the thread runs `chart-worker.js`, which
  * only the build has.
  */
+import { runInWorkers, startWorkers } from '@step4/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ipcStream } from '../dist/arrow-ipc.js';
 import { chartBatch, chartThread, parquetEncoder } from '../dist/chart-thread.js';
@@ -128,6 +129,31 @@ describe('the chart thread', () => {
     });
     const table = tableIpc(4, 24, 3);
     expect(Buffer.from(await encode(table.slice())).equals(Buffer.from(parquetFromIpc(table)))).toBe(true);
+  });
+
+  it('runs on a worker handed over after its run, with the same bytes, and ends it', async () => {
+    await stopChartThread();
+    const workerUrl = new URL('./fixtures/task-worker.mjs', import.meta.url);
+    const [w] = startWorkers(workerUrl, 1);
+    const id = w.threadId;
+    const doubled = await runInWorkers<number, number>({
+      workerUrl,
+      workerData: null,
+      workers: [w],
+      tasks: [1, 2, 3],
+      jobs: 1,
+    });
+    expect(doubled).toEqual([2, 4, 6]);
+    startChartThread({ reuse: w });
+    const batch = chartBatch();
+    const [png, table] = await Promise.all([batch.render(two), parquetEncoder()(tableIpc(5, 60, 4))]);
+    batch.end();
+    expect(Buffer.from(png).equals(Buffer.from(await portfolioChartRenderer()(two)))).toBe(true);
+    expect(Buffer.from(table).equals(Buffer.from(parquetFromIpc(tableIpc(5, 60, 4))))).toBe(true);
+    // That worker is the chart thread: stopping the thread ends it.
+    expect(w.threadId).toBe(id);
+    await stopChartThread();
+    expect(w.threadId).toBe(-1);
   });
 
   it('once stopped, charts are rendered and tables encoded in this thread again', async () => {
