@@ -1,7 +1,9 @@
 // Where the time of an embedded run-all goes, stage by stage (wall time, in this process):
 // loading the modules, then runStep4's stages (load, simulate, analyse, score), then writing
-// every output (with --jobs above 1, as the CLI, the charts are rendered on the chart thread
-// during the statistics, so "write" is what is left of it). Prints a Markdown table (median of
+// every output (with --jobs above 1, as the CLI, the workers start ahead and the charts are
+// rendered on the simulation's worker, handed over to the chart thread, during the statistics, so
+// "write" is what is left of it). Run it as the step4 command runs (its shebang's V8 flags:
+// `node --no-concurrent-recompilation --single-threaded-gc scripts/profile-stages.mjs`). Prints a Markdown table (median of
 // --repeat runs, default 3), the table in the README's speed section. For the functions inside a stage, profile the CLI itself:
 //   node --cpu-prof packages/cli/dist/bin.js run-all --jobs 1 --quiet
 //   node scripts/profile-stages.mjs [--repeat 3] [--jobs 2] [--sleeves spy,qqq,btc,eth]
@@ -21,7 +23,7 @@ const { values } = parseArgs({
 // As the step4 command does before loading anything (packages/core/src/v8-tuning.ts).
 (await import('../packages/core/dist/v8-tuning.js')).tuneV8ForShortRuns();
 const t0 = performance.now();
-const [{ runStep4 }, { BUILTIN_FAMILIES }, cli, report] = await Promise.all([
+const [{ runStep4, startSimulationWorkers }, { BUILTIN_FAMILIES }, cli, report] = await Promise.all([
   import('../packages/engine/dist/index.js'),
   import('../packages/cli/dist/builtin.js'),
   import('../packages/cli/dist/index.js'),
@@ -35,19 +37,22 @@ const runs = [];
 for (let i = 0; i < Number(values.repeat); i++) {
   const stages = {};
   const start = performance.now();
+  const jobs = Number(values.jobs);
+  const workers = jobs > 1 ? startSimulationWorkers(jobs, BUILTIN_FAMILIES) : undefined;
   const result = await runStep4({
     sleeves,
     families: BUILTIN_FAMILIES,
     grid: (registry, universe) => cli.builtinGrid(registry, universe),
-    jobs: Number(values.jobs),
+    jobs,
+    ...(workers ? { workers } : {}),
     onStage: (stage, ms) => {
       stages[stage] = ms;
     },
     // As the CLI does with a second thread: the charts are rendered beside the statistics.
-    ...(Number(values.jobs) > 1
+    ...(workers
       ? {
           onSelected: (selection) => {
-            report.startChartThread();
+            report.startChartThread({ reuse: workers.threads[0] });
             report.startRunCharts(selection);
           },
         }
@@ -58,7 +63,7 @@ for (let i = 0; i < Number(values.repeat); i++) {
   stages.write = performance.now() - w;
   stages.total = performance.now() - start;
   runs.push(stages);
-  // Each run starts its chart thread cold, as each CLI process does.
+  // Each run starts its threads cold, as each CLI process does.
   await report.stopChartThread();
 }
 rmSync(out, { recursive: true, force: true });
