@@ -413,6 +413,12 @@ interface Bootstraps {
   /** The forest-level generator, advanced one draw per tree added. */
   readonly master: SeededRandom;
   counts: Int32Array;
+  /**
+   * Each tree's distinct rows (a count above 0), in row order: tree t's are
+   * rows[rowStart[t], rowStart[t + 1]). Only these rows are read while it grows.
+   */
+  rows: Int32Array;
+  rowStart: Int32Array;
   readonly after: SeededRandom[];
 }
 
@@ -426,18 +432,34 @@ function bootstraps(seed: number, n: number, nTrees: number): Bootstraps {
   if (!b) {
     if (bootstrapCache.size >= BOOTSTRAP_CACHE_SIZE)
       bootstrapCache.delete(bootstrapCache.keys().next().value!);
-    b = { master: new SeededRandom(seed), counts: new Int32Array(0), after: [] };
+    b = {
+      master: new SeededRandom(seed),
+      counts: new Int32Array(0),
+      rows: new Int32Array(0),
+      rowStart: new Int32Array(1),
+      after: [],
+    };
     bootstrapCache.set(key, b);
   }
-  if (b.after.length < nTrees) {
+  const have = b.after.length;
+  if (have < nTrees) {
     const counts = new Int32Array(nTrees * n);
     counts.set(b.counts);
-    for (let t = b.after.length; t < nTrees; t++) {
+    const rows = new Int32Array(nTrees * n);
+    rows.set(b.rows);
+    const rowStart = new Int32Array(nTrees + 1);
+    rowStart.set(b.rowStart);
+    for (let t = have; t < nTrees; t++) {
       const rng = new SeededRandom(b.master.nextUint32());
       for (let i = 0; i < n; i++) counts[t * n + rng.nextInt(n)]++;
       b.after.push(rng);
+      let r = rowStart[t];
+      for (let i = 0; i < n; i++) if (counts[t * n + i] > 0) rows[r++] = i;
+      rowStart[t + 1] = r;
     }
     b.counts = counts;
+    b.rows = rows;
+    b.rowStart = rowStart;
   }
   return b;
 }
@@ -472,26 +494,32 @@ export const typedForest: ForestEngine = {
     const classCount = new Float64Array(k);
     const classWeight = new Float64Array(k);
     const boot = bootstraps(params.seed, n, params.nTrees);
-    const { counts } = boot;
+    const { counts, rows, rowStart } = boot;
     for (let t = 0; t < params.nTrees; t++) {
       const rng = boot.after[t].clone();
       const o = t * n;
-      // balanced_subsample: class weights from this tree's bootstrap sample.
+      const first = rowStart[t];
+      const nRows = rowStart[t + 1] - first;
+      // The tree's rows, partitioned in place as it grows; rows it does not hold are never read.
+      wk.ns.rows.set(rows.subarray(first, first + nRows));
+      // balanced_subsample: class weights from this tree's bootstrap sample (whole counts: exact sums).
       classCount.fill(0);
-      for (let i = 0; i < n; i++) classCount[y[i]] += counts[o + i];
+      for (let p = 0; p < nRows; p++) {
+        const i = rows[first + p];
+        classCount[y[i]] += counts[o + i];
+      }
       let present = 0;
       for (let c = 0; c < k; c++) if (classCount[c] > 0) present++;
       for (let c = 0; c < k; c++)
         classWeight[c] = params.classWeight === 'balanced_subsample' ? n / (present * classCount[c] || 1) : 1;
-      let nRows = 0;
-      for (let i = 0; i < n; i++) {
+      for (let p = 0; p < nRows; p++) {
+        const i = rows[first + p];
         const wi = counts[o + i] * classWeight[y[i]];
         wk.w[i] = wi;
         if (k === 2) {
           wk.w0[i] = y[i] === 0 ? wi : 0;
           wk.w1[i] = y[i] === 0 ? 0 : wi;
         }
-        if (counts[o + i] > 0) wk.ns.rows[nRows++] = i;
       }
       for (let i = 0; i < m; i++) wk.targets[i] = i;
       wk.pending = m;
