@@ -149,11 +149,11 @@ let shared: ChartThread | undefined;
  * Start the chart thread of this process now (it loads the chart libraries at
  * once): on `reuse`, a worker started ahead by @step4/core's `startWorkers`
  * and idle after its run (`handOverWorker`; about 0.1 s sooner than a new
- * thread), else on a new thread. Charts started with `startRunCharts`, and the charts and Parquet
- * tables of the writes that follow, are then made there; without it, in the
- * thread that writes.
- * Start it when another thread's worth of CPU is free, e.g. while a run
- * computes its statistics. Idle, it does not keep the process alive.
+ * thread), else on a new thread. Charts started with `startRunCharts`, and
+ * the charts and Parquet tables of the writes that follow, are then made
+ * there; without it, in the thread that writes. Start it when another
+ * thread's worth of CPU is free, e.g. while a run computes its statistics.
+ * Idle, it does not keep the process alive.
  */
 export function startChartThread(options: { readonly reuse?: Worker } = {}): void {
   shared ??= new ChartThread(options.reuse);
