@@ -82,7 +82,7 @@ interface Work {
   readonly ns: NodeSort;
   readonly f: number;
   readonly k: number;
-  /** Sample weight per row (bootstrap count x class weight). */
+  /** Sample weight per row (bootstrap count x class weight), set for the rows of the tree being grown. */
   readonly w: Float64Array;
   /**
    * Two classes: the row's weight when its label is 0 (1), else 0, so that the scan adds each
