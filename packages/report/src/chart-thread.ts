@@ -50,7 +50,7 @@ class ChartThread {
   #nextId = 0;
   #nextBatch = 0;
   #failure: Error | undefined;
-  /** Stop once no chart is awaited (`stopChartThreadWhenIdle`); stopped: charts render in the asking thread. */
+  /** Stop once no answer is awaited (`stopChartThreadWhenIdle`); stopped: the asking thread makes its own. */
   #stopWhenIdle = false;
   #stopped = false;
 
@@ -89,7 +89,7 @@ class ChartThread {
     if (this.#stopWhenIdle) this.#stop();
   }
 
-  /** Stop now if no chart is awaited, else once the last one is answered. */
+  /** Stop now if no answer is awaited, else once the last one comes. */
   stopWhenIdle(): void {
     this.#stopWhenIdle = true;
     if (this.#pending.size === 0) this.#stop();

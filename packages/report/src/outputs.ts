@@ -26,7 +26,7 @@ import {
 import { chartBatch, chartThread, parquetEncoder } from './chart-thread.js';
 import type { ChartInput } from './portfolio-chart.js';
 import { stableJson } from './stable-json.js';
-import { type MonthlyColumns, type WrittenTable, monthlyTable, pathTable } from './tables.js';
+import { type ParquetEncoder, type WrittenTable, monthlyTable, pathTable } from './tables.js';
 import { type TearSheetFiles, diskFiles, tearSheetData } from './tearsheet/data.js';
 import { renderTearSheetBytes } from './tearsheet/render.js';
 
@@ -114,12 +114,8 @@ export function chartInput(
  */
 interface Makers {
   pathTable(c: EvaluatedCandidate, file: string): WrittenTable;
-  monthlyTable(
-    input: MonthlyColumns,
-    sleeveNames: readonly string[],
-    startCapital: number,
-    file: string,
-  ): WrittenTable;
+  /** The write's Parquet encoder (for the tables made once per folder). */
+  readonly encode: ParquetEncoder;
   chart(input: ChartInput): Promise<Uint8Array>;
   /** The write is over: the chart renderer's panels can go. */
   end(): void;
@@ -140,8 +136,7 @@ function makers(result: RunAllResult): Makers {
       }
       return t;
     },
-    monthlyTable: (input, sleeveNames, startCapital, file) =>
-      monthlyTable(input, sleeveNames, startCapital, file, encode),
+    encode,
     chart: charts.render,
     end: charts.end,
   };
@@ -158,7 +153,7 @@ async function writeBacktest(
   out: FolderWriter,
 ): Promise<void> {
   const path = run.selected.candidate.path!;
-  const monthly = make.monthlyTable(
+  const monthly = monthlyTable(
     {
       monthEnds: path.monthEnds,
       retNet: path.retNet,
@@ -168,6 +163,7 @@ async function writeBacktest(
     result.prepared.panel.names,
     manifest.startCapital,
     `${run.objective}/backtest/${OUTPUT_FILES.monthlyTable}`,
+    make.encode,
   );
   await out.put(join(dir, OUTPUT_FILES.monthlyTable), monthly.bytes, monthly);
   await out.put(

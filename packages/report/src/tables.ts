@@ -106,11 +106,6 @@ export function parquetFromIpc(ipc: Uint8Array): Uint8Array {
  */
 export type ParquetEncoder<Bytes extends ParquetBytes = ParquetBytes> = (ipc: Uint8Array) => Bytes;
 
-/** Columns as Parquet bytes, encoded in this thread. */
-function encodeParquet(columns: readonly IpcColumn[]): Uint8Array {
-  return parquetFromIpc(ipcStream(columns));
-}
-
 /** The type of a column of a record table. */
 export type RecordColumnKind = 'int' | 'float' | 'string' | 'bool';
 
@@ -124,9 +119,12 @@ export function recordsToParquet(
   rows: readonly Readonly<Record<string, string | number | boolean | null>>[],
 ): Uint8Array {
   const kinds = { int: 'int32', float: 'float64_or_null', string: 'utf8', bool: 'bool' } as const;
-  return encodeParquet(
-    columns.map(
-      ([name, kind]) => ({ name, kind: kinds[kind], values: rows.map((r) => r[name] ?? null) }) as IpcColumn,
+  return parquetFromIpc(
+    ipcStream(
+      columns.map(
+        ([name, kind]) =>
+          ({ name, kind: kinds[kind], values: rows.map((r) => r[name] ?? null) }) as IpcColumn,
+      ),
     ),
   );
 }
