@@ -4,13 +4,11 @@ import {
   type ObjectiveRun,
   type RunAllResult,
   describeSleeveCounts,
+  dollars,
   supportedSleeves,
-  wholeNumber,
 } from '@step4/core';
 import type { OverfittingAnalysis } from '@step4/robustness';
 
-// toLocaleString's format (`$-678`), without the ICU locale data it loads (core's wholeNumber).
-const money = (x: number) => `$${wholeNumber(x)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const fixed = (x: number, d = 2) => x.toFixed(d);
 
@@ -42,8 +40,8 @@ function runRow(run: ObjectiveRun, analysis?: OverfittingAnalysis): string[] {
     run.selected.candidate.config.name,
     fixed(run.selected.score, 1),
     run.selected.robustPass ? 'pass' : 'FAIL',
-    money(m.test.end_equity),
-    money(m.test.avg_monthly_pnl),
+    dollars(m.test.end_equity),
+    dollars(m.test.avg_monthly_pnl),
     pct(m.test.max_drawdown),
     fixed(m.test.calmar),
     // Two sleeves: the first sleeve's average weight; more: the sleeve with the largest one.

@@ -26,6 +26,15 @@ export function wholeNumber(x: number): string {
 
 let intl: Intl.NumberFormat | undefined;
 
+/**
+ * Whole dollars with thousands separators, the sign before the dollar:
+ * `$12,345`, `-$678`, `$0` for -0. The one format of a dollar amount in the
+ * CLI's summary, the tear sheets and the charts' headers.
+ */
+export function dollars(x: number): string {
+  return `${x < 0 ? '-' : ''}$${wholeNumber(Math.abs(x))}`;
+}
+
 /** A whole v >= 2^53 as Intl writes it: its shortest decimal digits, padded with zeros. */
 function integerDigits(v: number): string {
   const s = String(v);

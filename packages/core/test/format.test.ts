@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { wholeNumber } from '../src/index.js';
+import { dollars, wholeNumber } from '../src/index.js';
 
 /** What wholeNumber stands for. */
 const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -42,5 +42,26 @@ describe('wholeNumber: as Intl en-US writes a whole number', () => {
     expect(wholeNumber(1e21)).toBe('1,000,000,000,000,000,000,000');
     expect(wholeNumber(Number.NEGATIVE_INFINITY)).toBe('-∞');
     expect(wholeNumber(Number.NaN)).toBe('NaN');
+  });
+});
+
+/** What dollars() stands for: Intl's en-US whole-number format of the absolute value, the sign before the dollar. */
+const viaIntl = (x: number) => `${x < 0 ? '-' : ''}$${intl.format(Math.abs(x))}`;
+
+describe('dollars: whole dollars, the sign before the dollar', () => {
+  it('is Intl whole dollars with the sign before the dollar', () => {
+    fc.assert(
+      fc.property(fc.double(), (x) => {
+        expect(dollars(x)).toBe(viaIntl(x));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('writes the cases people read', () => {
+    expect(dollars(25_296.4)).toBe('$25,296');
+    expect(dollars(-678.5)).toBe('-$679');
+    expect(dollars(-0)).toBe('$0');
+    expect(dollars(Number.NEGATIVE_INFINITY)).toBe('-$∞');
   });
 });

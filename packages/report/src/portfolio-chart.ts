@@ -1,6 +1,7 @@
+// The subpath, not the index: the chart thread, which formats the headers, loads no more of core.
+import { dollars } from '@step4/core/format';
 import type { TopLevelSpec } from 'vega-lite';
 import { loadVega } from './chart-libraries.js';
-import { money } from './money.js';
 import { Semaphore } from './semaphore.js';
 
 // sharp, vega and vega-lite (./chart-libraries.ts) load on first render (or `loadChartLibraries`), not with the package.
@@ -202,8 +203,8 @@ function headerColumns(input: ChartInput): Column[] {
   const test: Column = [
     'Test period (selected)',
     [
-      ['end equity', money(s.testEndEquity)],
-      ['avg monthly PnL', money(s.testAvgMonthlyPnl)],
+      ['end equity', dollars(s.testEndEquity)],
+      ['avg monthly PnL', dollars(s.testAvgMonthlyPnl)],
       ['max drawdown', pct(s.testMaxDrawdown)],
       ['Calmar', s.testCalmar.toFixed(2)],
     ],
@@ -217,15 +218,15 @@ function headerColumns(input: ChartInput): Column[] {
           named([names[0]], ([a]) => `avg weight ${a}`, pct(s.avgWeights[0])),
           ['weight std', pct(s.weightStdA)],
           ['avg turnover / month', pct(s.avgTurnover)],
-          ['start capital', money(input.startCapital)],
+          ['start capital', dollars(input.startCapital)],
         ],
       ],
       [
         'Benchmarks (same window)',
         [
-          named([names[0]], ([a]) => `${a} alone`, money(s.benchEndEquity.sleeves[0])),
-          named([names[1]], ([b]) => `${b} alone`, money(s.benchEndEquity.sleeves[1])),
-          ['50/50 monthly', money(s.benchEndEquity.equal)],
+          named([names[0]], ([a]) => `${a} alone`, dollars(s.benchEndEquity.sleeves[0])),
+          named([names[1]], ([b]) => `${b} alone`, dollars(s.benchEndEquity.sleeves[1])),
+          ['50/50 monthly', dollars(s.benchEndEquity.equal)],
           named(names, ([a, b]) => `corr(${a}, ${b}), all months`, s.correlation[1].toFixed(2)),
         ],
       ],
@@ -251,7 +252,7 @@ function headerColumns(input: ChartInput): Column[] {
         ),
         ['weight std (mean of sleeves)', pct(s.weightStdMean)],
         ['avg turnover / month', pct(s.avgTurnover)],
-        ['start capital', money(input.startCapital)],
+        ['start capital', dollars(input.startCapital)],
       ],
     ],
     [
@@ -261,10 +262,10 @@ function headerColumns(input: ChartInput): Column[] {
           input,
           (i) => s.benchEndEquity.sleeves[i],
           (n) => `${n} alone`,
-          money,
-          (k, rest) => [`+${k} more sleeves, up to`, money(Math.max(...rest))],
+          dollars,
+          (k, rest) => [`+${k} more sleeves, up to`, dollars(Math.max(...rest))],
         ),
-        ['equal weight monthly', money(s.benchEndEquity.equal)],
+        ['equal weight monthly', dollars(s.benchEndEquity.equal)],
         ['mean pairwise corr, all months', Number.isFinite(corr.mean) ? corr.mean.toFixed(2) : 'n/a'],
         pair(corr.min, 'lowest'),
         pair(corr.max, 'highest'),
@@ -560,7 +561,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: [
       {
-        title: `Equity (log scale, start ${money(input.startCapital)})`,
+        title: `Equity (log scale, start ${dollars(input.startCapital)})`,
         width,
         height: 420,
         layer: [

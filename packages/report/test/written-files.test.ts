@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FolderWriter } from '../src/folder-writer.js';
-import { money } from '../src/money.js';
 import { Semaphore } from '../src/semaphore.js';
 import { type PathColumns, monthlyTable, parquetFromIpc, pathTable, readParquetTable } from '../src/tables.js';
 import { random } from './random.js';
@@ -184,17 +183,5 @@ describe('Semaphore', () => {
     );
     expect(most).toBe(3);
     expect(started).toEqual(Array.from({ length: 40 }, (_, i) => i));
-  });
-});
-
-describe('money', () => {
-  it("formats as toLocaleString('en-US', { maximumFractionDigits: 0 }) does, for random amounts", () => {
-    const next = random(9);
-    const amounts = [0, -0, 0.5, 1.5, 2.5, -2.5, 999.5, 1e21, 123456789.49, -987654.5];
-    for (let i = 0; i < 2000; i++) amounts.push((next() - 0.5) * 10 ** Math.floor(next() * 12));
-    for (const x of amounts)
-      expect(money(x), String(x)).toBe(
-        `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { maximumFractionDigits: 0 })}`,
-      );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { money as dollars } from '../money.js';
+import { dollars } from '@step4/core/format';
 import { scriptJson } from '../stable-json.js';
 import { CLIENT_SCRIPT } from './client.js';
 import { type PerfNumbers, type TearSheetData, round6 } from './data.js';

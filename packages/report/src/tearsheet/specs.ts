@@ -1,4 +1,4 @@
-import { money } from '../money.js';
+import { dollars } from '@step4/core/format';
 import { type TearSheetData, round6 } from './data.js';
 
 /** A Vega-Lite specification (plain JSON). */
@@ -633,7 +633,7 @@ export function bootstrapSpec(data: TearSheetData): Spec {
   const b = data.bootstrap;
   const rules: Spec[] = [];
   if (b.p10 !== null)
-    rules.push(...labelledRule(b.p10, `bootstrap p10 of avg pnl: ${money(b.p10)}`, LOSS_COLOUR, 0));
+    rules.push(...labelledRule(b.p10, `bootstrap p10 of avg pnl: ${dollars(b.p10)}`, LOSS_COLOUR, 0));
   if (b.distribution) {
     return {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -661,7 +661,12 @@ export function bootstrapSpec(data: TearSheetData): Spec {
   }
   if (b.testAvgMonthlyPnl !== null)
     rules.push(
-      ...labelledRule(b.testAvgMonthlyPnl, `test avg pnl: ${money(b.testAvgMonthlyPnl)}`, SELECTED_COLOUR, 1),
+      ...labelledRule(
+        b.testAvgMonthlyPnl,
+        `test avg pnl: ${dollars(b.testAvgMonthlyPnl)}`,
+        SELECTED_COLOUR,
+        1,
+      ),
     );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
