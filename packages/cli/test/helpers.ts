@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COMMAND_LINE_V8_FLAGS } from '@step4/core/v8-tuning';
 
@@ -12,6 +13,18 @@ export interface CliResult {
   signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Write a sleeve table (`month_end,ret`) to `file`: one row per return, on the
+ * calendar month ends from January of `firstYear` on. Returns `file`.
+ */
+export function writeMonthlySleeve(file: string, firstYear: number, returns: readonly string[]): string {
+  const rows = returns.map(
+    (r, i) => `${new Date(Date.UTC(firstYear, i + 1, 0)).toISOString().slice(0, 10)},${r}`,
+  );
+  writeFileSync(file, `month_end,ret\n${rows.join('\n')}\n`);
+  return file;
 }
 
 /** Node's arguments for the built `step4` binary, as its shebang gives them (bin.test.ts checks it). */

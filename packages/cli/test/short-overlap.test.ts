@@ -4,13 +4,13 @@
  * the options with a one-line input error naming the option; never an
  * internal error, never a NaN or a stray null in the outputs.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '@step4/core';
 import { readParquetTable } from '@step4/report';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, step4Async } from './helpers.js';
+import { type CliResult, step4Async, writeMonthlySleeve } from './helpers.js';
 
 const OBJECTIVES = ['return', 'balanced', 'calmar', 'robust'];
 /** Keys whose null means "off" or "none" by design (options not set, no dynamic run). */
@@ -38,22 +38,20 @@ function writeSleeves(months: number, seed: number): [string, string] {
   const rng = new SeededRandom(seed);
   const normal = () =>
     Math.sqrt(-2 * Math.log(1 - rng.nextFloat())) * Math.cos(2 * Math.PI * rng.nextFloat());
-  const a = ['month_end,ret'];
-  const b = ['month_end,ret'];
+  const a: string[] = [];
+  const b: string[] = [];
   for (let i = 0; i < months; i++) {
-    const end = new Date(Date.UTC(2017, i + 1, 0)).toISOString().slice(0, 10);
     const common = normal();
     const shock = rng.nextFloat() < 0.05 ? -3 * Math.abs(normal()) : 0;
     const ra = 0.009 + 0.04 * (0.4 * common + 0.92 * normal()) + 0.02 * shock;
     const rb = 0.03 + 0.18 * (0.4 * common + 0.92 * normal()) + 0.08 * shock;
-    a.push(`${end},${Math.max(-0.95, ra).toFixed(6)}`);
-    b.push(`${end},${Math.max(-0.95, rb).toFixed(6)}`);
+    a.push(Math.max(-0.95, ra).toFixed(6));
+    b.push(Math.max(-0.95, rb).toFixed(6));
   }
-  const fa = join(work, `a_${months}_${seed}.csv`);
-  const fb = join(work, `b_${months}_${seed}.csv`);
-  writeFileSync(fa, `${a.join('\n')}\n`);
-  writeFileSync(fb, `${b.join('\n')}\n`);
-  return [fa, fb];
+  return [
+    writeMonthlySleeve(join(work, `a_${months}_${seed}.csv`), 2017, a),
+    writeMonthlySleeve(join(work, `b_${months}_${seed}.csv`), 2017, b),
+  ];
 }
 
 async function runAll(months: number, extra: string[]): Promise<{ out: string; r: CliResult }> {

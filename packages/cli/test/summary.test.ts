@@ -3,23 +3,19 @@
  * (core's `dollars`: `-$678`, never `$-678`). Two sleeves that lose every
  * month make every candidate's test amounts negative.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dollars } from '@step4/core';
 import { describe, expect, it } from 'vitest';
-import { step4Async } from './helpers.js';
+import { step4Async, writeMonthlySleeve } from './helpers.js';
 
 /** A sleeve losing about `drift` a month, with a little noise so that no two months are equal. */
 function losingSleeve(dir: string, name: string, drift: number): string {
-  const rows = ['month_end,ret'];
-  for (let i = 0; i < 96; i++) {
-    const end = new Date(Date.UTC(2016, i + 1, 0)).toISOString().slice(0, 10);
-    rows.push(`${end},${(drift + 0.004 * Math.sin(1.7 * i + drift * 100)).toFixed(6)}`);
-  }
-  const file = join(dir, `${name}.csv`);
-  writeFileSync(file, `${rows.join('\n')}\n`);
-  return file;
+  const returns = Array.from({ length: 96 }, (_, i) =>
+    (drift + 0.004 * Math.sin(1.7 * i + drift * 100)).toFixed(6),
+  );
+  return writeMonthlySleeve(join(dir, `${name}.csv`), 2016, returns);
 }
 
 describe('step4 optimize summary', () => {

@@ -26,15 +26,6 @@ export function wholeNumber(x: number): string {
 
 let intl: Intl.NumberFormat | undefined;
 
-/**
- * Whole dollars with thousands separators, the sign before the dollar:
- * `$12,345`, `-$678`, `$0` for -0. The one format of a dollar amount in the
- * CLI's summary, the tear sheets and the charts' headers.
- */
-export function dollars(x: number): string {
-  return `${x < 0 ? '-' : ''}$${wholeNumber(Math.abs(x))}`;
-}
-
 /** A whole v >= 2^53 as Intl writes it: its shortest decimal digits, padded with zeros. */
 function integerDigits(v: number): string {
   const s = String(v);
@@ -42,4 +33,13 @@ function integerDigits(v: number): string {
   if (e < 0) return s;
   const mantissa = s.slice(0, e).replace('.', '');
   return mantissa.padEnd(Number(s.slice(e + 2)) + 1, '0');
+}
+
+/**
+ * Whole dollars with thousands separators, the sign before the dollar:
+ * `$12,345`, `-$678`, `$0` for -0. The one format of a dollar amount in the
+ * CLI's summary, the tear sheets and the charts' headers.
+ */
+export function dollars(x: number): string {
+  return `${x < 0 ? '-' : ''}$${wholeNumber(Math.abs(x))}`;
 }
